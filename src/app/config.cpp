@@ -1,0 +1,155 @@
+#include "app/config.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace lockline::app {
+
+namespace fs = std::filesystem;
+
+Config default_config() {
+  Config config;
+  char name[256] = {};
+  config.hostname = gethostname(name, sizeof name - 1) == 0 && name[0] ? name : "localhost";
+  return config;
+}
+
+std::string render_config(const Config& c) {
+  std::ostringstream out;
+  out << "platform = \"" << policy::to_string(c.platform) << "\"            # or \"hosted\"\n"
+      << "hostname = \"" << c.hostname << "\"\n"
+      << "data_dir = \"" << c.data_dir.string() << "\"\n"
+      << "[listen]\n"
+      << "http = \"" << c.http.to_string() << "\"\n"
+      << "https = \"" << c.https.to_string() << "\"\n"
+      << "provisioning_tls = \"" << c.provisioning_tls.to_string() << "\"\n"
+      << "sip_udp = \"" << c.sip_udp.to_string() << "\"\n"
+      << "sip_tcp = \"" << c.sip_tcp.to_string() << "\"\n"
+      << "sip_tls = \"" << c.sip_tls.to_string() << "\"\n"
+      << "rtp_ports = \"" << c.rtp_ports << "\"\n";
+  return out.str();
+}
+
+namespace {
+
+Result<std::string> string_at(const toml::table& table, const std::string& key,
+                              const std::string& field, const std::string& fallback) {
+  const auto* node = table.get(key);
+  if (!node) return fallback;
+  if (const auto* s = node->as_string()) return s->get();
+  return make_error(field + " must be a string", field);
+}
+
+Status read_endpoint(const toml::table& listen, const std::string& key, Endpoint& out) {
+  const std::string field = "listen." + key;
+  auto text = string_at(listen, key, field, out.to_string());
+  if (!text) return text.error();
+  auto endpoint = parse_endpoint(*text, field);
+  if (!endpoint) return endpoint.error();
+  out = *endpoint;
+  return ok();
+}
+
+Status check_known_keys(const toml::table& table, const std::set<std::string>& known,
+                        const std::string& prefix) {
+  for (const auto& [key, node] : table) {
+    if (!known.count(std::string(key.str()))) {
+      return make_error("unknown key '" + prefix + std::string(key.str()) + "' in config file",
+                        prefix + std::string(key.str()));
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& text, const fs::path& file) {
+  toml::table table;
+  try {
+    table = toml::parse(text, file.string());
+  } catch (const toml::parse_error& e) {
+    std::ostringstream why;
+    why << file.string() << ":" << e.source().begin.line << ": " << e.description();
+    return make_error(why.str(), "config");
+  }
+  if (auto known = check_known_keys(table, {"platform", "hostname", "data_dir", "listen"}, "");
+      !known) {
+    return known.error();
+  }
+  Config config = default_config();
+  auto platform = string_at(table, "platform", "platform", "appliance");
+  if (!platform) return platform.error();
+  auto parsed_platform = policy::parse_platform(*platform);
+  if (!parsed_platform) return parsed_platform.error();
+  config.platform = *parsed_platform;
+
+  auto hostname = string_at(table, "hostname", "hostname", config.hostname);
+  if (!hostname) return hostname.error();
+  if (hostname->empty() || hostname->size() > 253 ||
+      hostname->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                  ".-") != std::string::npos) {
+    return make_error("hostname must be a DNS name, not '" + *hostname + "'", "hostname");
+  }
+  config.hostname = *hostname;
+
+  auto data_dir = string_at(table, "data_dir", "data_dir", "var");
+  if (!data_dir) return data_dir.error();
+  config.data_dir = fs::path(*data_dir);
+  if (config.data_dir.is_relative()) config.data_dir = file.parent_path() / config.data_dir;
+
+  if (const auto* listen_node = table.get("listen")) {
+    const auto* listen = listen_node->as_table();
+    if (!listen) return make_error("listen must be a table", "listen");
+    if (auto known = check_known_keys(*listen,
+                                      {"http", "https", "provisioning_tls", "sip_udp", "sip_tcp",
+                                       "sip_tls", "rtp_ports"},
+                                      "listen.");
+        !known) {
+      return known.error();
+    }
+    for (auto [key, endpoint] : {std::pair{"http", &config.http}, {"https", &config.https},
+                                 {"provisioning_tls", &config.provisioning_tls},
+                                 {"sip_udp", &config.sip_udp}, {"sip_tcp", &config.sip_tcp},
+                                 {"sip_tls", &config.sip_tls}}) {
+      if (auto read = read_endpoint(*listen, key, *endpoint); !read) return read.error();
+    }
+    auto rtp = string_at(*listen, "rtp_ports", "listen.rtp_ports", config.rtp_ports);
+    if (!rtp) return rtp.error();
+    config.rtp_ports = *rtp;
+  }
+  return config;
+}
+
+Result<Config> load_config(const ConfigLocation& location, bool write_if_missing) {
+  const fs::path file = location.file.value_or(fs::path("lockline.toml"));
+  const fs::path absolute = fs::absolute(file);
+  Config config;
+  std::error_code ec;
+  if (fs::exists(absolute, ec)) {
+    std::ifstream in(absolute);
+    if (!in) return make_error("cannot read " + absolute.string(), "config");
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto parsed = parse_config(text.str(), absolute);
+    if (!parsed) return parsed.error();
+    config = std::move(*parsed);
+  } else if (location.file && !write_if_missing) {
+    return make_error("config file " + file.string() + " does not exist", "config");
+  } else {
+    config = default_config();
+    if (write_if_missing) {
+      std::ofstream out(absolute);
+      out << render_config(config);
+      if (!out) return make_error("cannot write " + absolute.string(), "config");
+    }
+    config.data_dir = absolute.parent_path() / config.data_dir;
+  }
+  if (location.data_dir) config.data_dir = fs::absolute(*location.data_dir);
+  return config;
+}
+
+}  // namespace lockline::app

@@ -1,0 +1,75 @@
+#include "app/live_config.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "policy/settings_snapshot.hpp"
+#include "store/certificate_repository.hpp"
+#include "store/settings_repository.hpp"
+#include "store/tenant_repository.hpp"
+
+namespace lockline::app {
+
+LiveConfig::LiveConfig(const std::filesystem::path& database_file, policy::Platform platform,
+                       std::uint16_t https_port, std::string hostname)
+    : db_(database_file),
+      platform_(platform),
+      https_port_(https_port),
+      hostname_(std::move(hostname)) {}
+
+void LiveConfig::load() { reload(true); }
+
+void LiveConfig::poll() {
+  const auto version = [&] {
+    auto lock = db_.lock();
+    return db_.data_version();
+  }();
+  if (version == data_version_) return;
+  try {
+    reload(false);
+  } catch (const std::exception& e) {
+    spdlog::error("reloading settings failed, keeping the current ones: {}", e.what());
+  }
+}
+
+void LiveConfig::reload(bool at_start) {
+  {
+    auto lock = db_.lock();
+    data_version_ = db_.data_version();
+  }
+  const policy::SettingsSnapshot settings(
+      platform_, store::SettingsRepository(db_).load(store::kDefaultTenant));
+
+  auto policy = std::make_shared<http::WebPolicy>();
+  policy->force_https = settings.get_bool("web.force_https");
+  policy->hsts = settings.get_bool("web.hsts");
+  policy->hsts_max_age = settings.get_int("web.hsts_max_age");
+  policy->hsts_include_subdomains = settings.get_bool("web.hsts_include_subdomains");
+  policy->https_port = https_port_;
+  policy->default_host = hostname_;
+  web_policy_.publish(std::move(policy));
+
+  const auto certificates = store::CertificateRepository(db_).active(store::kDefaultTenant);
+  std::string inputs = settings.get("tls.level");
+  std::vector<tls::CertificateKeyPair> pairs;
+  for (const auto& c : certificates) {
+    inputs += "," + std::to_string(c.id);
+    pairs.push_back({c.chain_pem, c.key_pem});
+  }
+  if (inputs == tls_inputs_) return;
+  const auto* level = policy::find_tls_level(settings.get("tls.level"));
+  auto context = tls::build_server_context(*level, pairs);
+  if (!context) {
+    if (at_start) throw std::runtime_error("cannot build the TLS context: " + context.error().message);
+    spdlog::error("new TLS configuration rejected, keeping the current one: {}",
+                  context.error().message);
+    return;
+  }
+  tls_context_.publish(std::move(*context));
+  tls_inputs_ = inputs;
+  spdlog::info("TLS: level {} with {} certificate(s){}", level->name, pairs.size(),
+               at_start ? "" : " (applied to new connections)");
+}
+
+}  // namespace lockline::app

@@ -1,0 +1,43 @@
+#pragma once
+// What the running server derives from the store (web policy, TLS context), kept current:
+// poll() notices commits by any process (the CLI, the API) and republishes what changed.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "core/snapshot.hpp"
+#include "http/transport_security.hpp"
+#include "policy/platform.hpp"
+#include "store/database.hpp"
+#include "tls/server_context.hpp"
+
+namespace lockline::app {
+
+class LiveConfig {
+ public:
+  LiveConfig(const std::filesystem::path& database_file, policy::Platform platform,
+             std::uint16_t https_port, std::string hostname);
+
+  // Loads everything; throws when no TLS context can be built at start-up.
+  void load();
+  // Reloads when the store changed since the last look. Cheap: one PRAGMA when nothing did.
+  void poll();
+
+  const Snapshot<http::WebPolicy>& web_policy() const { return web_policy_; }
+  const Snapshot<tls::ServerContext>& tls_context() const { return tls_context_; }
+
+ private:
+  void reload(bool at_start);
+
+  // Its own connection: data_version only moves for commits made by other connections.
+  store::Database db_;
+  policy::Platform platform_;
+  std::uint16_t https_port_;
+  std::string hostname_;
+  std::int64_t data_version_ = -1;
+  std::string tls_inputs_;  // level + certificate ids the current context was built from
+  Snapshot<http::WebPolicy> web_policy_;
+  Snapshot<tls::ServerContext> tls_context_;
+};
+
+}  // namespace lockline::app

@@ -1,0 +1,102 @@
+// lockline: the secure PBX. Parses the command line and hands over to app/.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/cli_commands.hpp"
+#include "app/serve_command.hpp"
+#include "core/logging.hpp"
+#include "store/database.hpp"
+
+int main(int argc, char** argv) {
+  using namespace lockline::app;
+  CLI::App cli{"Lockline, the secure PBX"};
+  cli.require_subcommand(1);
+  ConfigLocation location;
+  std::string config_file, data_dir;
+  bool verbose = false;
+  cli.add_option("--config", config_file, "config file (default ./lockline.toml if present)");
+  cli.add_option("--data-dir", data_dir, "data directory (default ./var)");
+  cli.add_flag("-v,--verbose", verbose, "debug logging");
+
+  int code = 0;
+  std::function<int(const Config&)> run;
+  bool write_config = false;
+
+  auto* serve_cmd = cli.add_subcommand("serve", "run the server");
+  ServeOptions serve_options;
+  serve_cmd->add_option("--threads", serve_options.threads, "I/O threads (default: one per core)");
+  serve_cmd->callback([&] {
+    write_config = true;
+    run = [&](const Config& c) { return serve(c, serve_options); };
+  });
+
+  auto* settings_cmd = cli.add_subcommand("settings", "show and change settings");
+  settings_cmd->require_subcommand(1);
+  settings_cmd->add_subcommand("list", "every setting with its value, default and enforcement")
+      ->callback([&] { run = settings_list; });
+  std::string key, value;
+  auto* get_cmd = settings_cmd->add_subcommand("get", "one setting's value");
+  get_cmd->add_option("key", key)->required();
+  get_cmd->callback([&] { run = [&](const Config& c) { return settings_get(c, key); }; });
+  auto* set_cmd = settings_cmd->add_subcommand("set", "change a setting");
+  set_cmd->add_option("key", key)->required();
+  set_cmd->add_option("value", value)->required();
+  set_cmd->callback(
+      [&] { run = [&](const Config& c) { return settings_set(c, {{key, value}}); }; });
+
+  auto* cert_cmd = cli.add_subcommand("cert", "the TLS certificate");
+  cert_cmd->require_subcommand(1);
+  std::string cert_file, key_file;
+  auto* import_cmd = cert_cmd->add_subcommand("import", "import a certificate chain and its key");
+  import_cmd->add_option("--cert", cert_file, "PEM chain: leaf first, then intermediates")
+      ->required();
+  import_cmd->add_option("--key", key_file, "PEM private key (unencrypted)")->required();
+  import_cmd->callback(
+      [&] { run = [&](const Config& c) { return cert_import(c, cert_file, key_file); }; });
+  cert_cmd->add_subcommand("show", "the certificates in use")->callback([&] { run = cert_show; });
+
+  auto* token_cmd = cli.add_subcommand("token", "API tokens for scripts");
+  token_cmd->require_subcommand(1);
+  std::string token_name = "default";
+  auto* create_cmd = token_cmd->add_subcommand("create", "create a token (printed once)");
+  create_cmd->add_option("--name", token_name, "a name to recognise it by");
+  create_cmd->callback(
+      [&] { run = [&](const Config& c) { return token_create(c, token_name); }; });
+  token_cmd->add_subcommand("list", "list tokens")->callback([&] { run = token_list; });
+  long long token_id = 0;
+  auto* revoke_cmd = token_cmd->add_subcommand("revoke", "revoke a token");
+  revoke_cmd->add_option("id", token_id)->required();
+  revoke_cmd->callback([&] { run = [&](const Config& c) { return token_revoke(c, token_id); }; });
+
+  auto* admin_cmd = cli.add_subcommand("admin", "the admin account");
+  admin_cmd->require_subcommand(1);
+  admin_cmd->add_subcommand("reset-password", "set and print a new generated admin password")
+      ->callback([&] { run = admin_reset_password; });
+
+  auto* tls_cmd = cli.add_subcommand("tls", "TLS policy");
+  tls_cmd->require_subcommand(1);
+  tls_cmd->add_subcommand("levels", "the Mozilla levels and what this OpenSSL lacks")
+      ->callback([&] { run = tls_levels; });
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+  lockline::init_logging(verbose);
+  if (!config_file.empty()) location.file = config_file;
+  if (!data_dir.empty()) location.data_dir = data_dir;
+  try {
+    auto config = load_config(location, write_config);
+    if (!config) {
+      std::cerr << "error: " << config.error().message << "\n";
+      return 2;
+    }
+    code = run(*config);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return code;
+}

@@ -1,0 +1,26 @@
+#include "app/store_setup.hpp"
+
+#include <sys/stat.h>
+
+#include "store/migrations.hpp"
+#include "store/tenant_repository.hpp"
+
+namespace lockline::app {
+
+namespace fs = std::filesystem;
+
+std::filesystem::path database_file(const Config& config) {
+  return config.data_dir / "lockline.db";
+}
+
+std::unique_ptr<store::Database> open_store(const Config& config) {
+  umask(077);
+  fs::create_directories(config.data_dir);
+  fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace);
+  auto db = std::make_unique<store::Database>(database_file(config));
+  store::migrate(*db);
+  store::ensure_default_tenant(*db, config.hostname);
+  return db;
+}
+
+}  // namespace lockline::app

@@ -1,0 +1,36 @@
+#pragma once
+// One io_context per thread: each connection lives on one thread, so its handlers never race
+// and never need a strand.
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace lockline {
+
+class IoPool {
+ public:
+  explicit IoPool(std::size_t threads);
+  ~IoPool();
+  IoPool(const IoPool&) = delete;
+  IoPool& operator=(const IoPool&) = delete;
+
+  boost::asio::io_context& main() { return *contexts_.front(); }
+  // Round-robin choice of the context for a new connection.
+  boost::asio::io_context& next();
+  std::size_t size() const { return contexts_.size(); }
+
+  // Runs every context, the first on the calling thread; returns after stop().
+  void run();
+  void stop();
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::vector<Guard> guards_;
+  std::vector<std::thread> threads_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace lockline

@@ -1,0 +1,25 @@
+#pragma once
+// The HTTP message types every handler sees.
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <string>
+
+namespace lockline::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+using Status = beast_http::status;
+using Verb = beast_http::verb;
+
+struct RequestContext {
+  bool secure = false;         // arrived over TLS
+  std::string remote_address;  // the peer's IP address, from the socket
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;
+
+}  // namespace lockline::http

@@ -1,0 +1,83 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+namespace lockline::store {
+
+namespace {
+
+// Append only: a released migration is never edited.
+constexpr std::array<const char*, 1> kMigrations = {
+    // 1: tenants from the start (the appliance is a platform with one tenant), settings,
+    // admin credentials, certificates.
+    R"sql(
+CREATE TABLE tenants (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  domain TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE settings (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE admin_users (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  username TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, username)
+);
+CREATE TABLE admin_sessions (
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES admin_users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE TABLE certificates (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  chain_pem TEXT NOT NULL,
+  key_pem TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX certificates_active ON certificates (tenant_id, active);
+)sql",
+};
+
+}  // namespace
+
+int schema_version(Database& db) {
+  auto statement = db.prepare("PRAGMA user_version");
+  statement.step();
+  return static_cast<int>(statement.integer(0));
+}
+
+void migrate(Database& db) {
+  auto lock = db.lock();
+  for (int version = schema_version(db); version < static_cast<int>(kMigrations.size());
+       ++version) {
+    in_transaction(db, [&] {
+      // Re-read inside the write lock: another process may have migrated meanwhile.
+      if (schema_version(db) != version) return;
+      db.exec(kMigrations[version]);
+      db.exec("PRAGMA user_version = " + std::to_string(version + 1));
+    });
+  }
+}
+
+}  // namespace lockline::store
