@@ -21,8 +21,7 @@ const std::string& dummy_hash() {
 }
 
 bool is_safe_method(http::Verb method) {
-  return method == http::Verb::get || method == http::Verb::head ||
-         method == http::Verb::options;
+  return method == http::Verb::get || method == http::Verb::head || method == http::Verb::options;
 }
 
 }  // namespace
@@ -31,7 +30,8 @@ std::string cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const auto semicolon = header.find(';');
     auto pair = header.substr(0, semicolon);
-    header = semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
+    header =
+        semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
     const auto equals = pair.find('=');
     if (equals != std::string_view::npos && pair.substr(0, equals) == name) {

@@ -131,16 +131,14 @@ class Api {
 
   void add_routes() {
     using V = http::Verb;
-    router_.add(V::get, "/api/v1/health",
-                [](Request& request, const RequestContext&,
-                   const Params&) -> asio::awaitable<Response> {
-                  co_return ok_json(request, json::object{{"status", "ok"}});
-                });
+    router_.add(
+        V::get, "/api/v1/health",
+        [](Request& request, const RequestContext&, const Params&) -> asio::awaitable<Response> {
+          co_return ok_json(request, json::object{{"status", "ok"}});
+        });
     router_.add(V::post, "/api/v1/login",
-                [this](Request& request, const RequestContext& context,
-                       const Params&) -> asio::awaitable<Response> {
-                  co_return co_await login(request, context);
-                });
+                [this](Request& request, const RequestContext& context, const Params&)
+                    -> asio::awaitable<Response> { co_return co_await login(request, context); });
     router_.add(V::post, "/api/v1/logout", authenticated(&Api::logout));
     router_.add(V::get, "/api/v1/settings", authenticated(&Api::list_settings));
     router_.add(V::put, "/api/v1/settings", authenticated(&Api::put_settings));
@@ -153,8 +151,7 @@ class Api {
 
   asio::awaitable<Response> login(Request& request, const RequestContext& context) {
     if (!context.secure) {
-      co_return http::error_response(Status::forbidden, "log in over HTTPS", {},
-                                     request.version());
+      co_return http::error_response(Status::forbidden, "log in over HTTPS", {}, request.version());
     }
     auto body = parse_body(request);
     if (!body) co_return error(request, body.error());
@@ -170,26 +167,25 @@ class Api {
 
     const auto home = co_await asio::this_coro::executor;
     co_await asio::post(s_.blocking, asio::use_awaitable);
-    auto result = s_.auth.login(std::string(*username), std::string(*password),
-                                context.remote_address);
+    auto result =
+        s_.auth.login(std::string(*username), std::string(*password), context.remote_address);
     co_await asio::post(home, asio::use_awaitable);
     if (!result) co_return error(request, result.error());
 
     auto response = ok_json(
         request, json::object{{"csrf_token", result->csrf_token}, {"expires_in", result->max_age}});
     response.set(http::beast_http::field::set_cookie,
-                 std::string(kSessionCookie) + "=" + result->session_token +
-                     "; Path=/; Max-Age=" + std::to_string(result->max_age) +
-                     "; Secure; HttpOnly; SameSite=Strict");
+                 std::string(kSessionCookie) + "=" + result->session_token + "; Path=/; Max-Age=" +
+                     std::to_string(result->max_age) + "; Secure; HttpOnly; SameSite=Strict");
     co_return response;
   }
 
   Response logout(Request& request, const Params&) {
     s_.auth.logout(request);
     auto response = ok_json(request, json::object{{"logged_out", true}});
-    response.set(http::beast_http::field::set_cookie,
-                 std::string(kSessionCookie) +
-                     "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+    response.set(
+        http::beast_http::field::set_cookie,
+        std::string(kSessionCookie) + "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
     return response;
   }
 
@@ -266,10 +262,10 @@ class Api {
     if (!imported) return error(request, imported.error());
     json::array warnings;
     for (const auto& w : imported->warnings) warnings.emplace_back(w);
-    return ok_json(request, json::object{{"imported", true},
-                                         {"warnings", std::move(warnings)},
-                                         {"certificate", certificate_json({"imported",
-                                                                           imported->leaf, 0})}});
+    return ok_json(
+        request, json::object{{"imported", true},
+                              {"warnings", std::move(warnings)},
+                              {"certificate", certificate_json({"imported", imported->leaf, 0})}});
   }
 
   Response get_tls(Request& request, const Params&) {
@@ -277,8 +273,8 @@ class Api {
     for (const auto& level : policy::tls_levels()) {
       json::array missing;
       for (const auto& c : tls::unsupported_ciphers(level)) missing.emplace_back(c);
-      levels.push_back(json::object{{"name", level.name},
-                                    {"unsupported_by_this_openssl", std::move(missing)}});
+      levels.push_back(
+          json::object{{"name", level.name}, {"unsupported_by_this_openssl", std::move(missing)}});
     }
     return ok_json(request, json::object{{"levels", std::move(levels)}});
   }

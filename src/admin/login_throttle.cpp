@@ -27,10 +27,10 @@ void LoginThrottle::record_failure(const std::string& address, Clock::time_point
   }
   if (it == entries_.end()) {
     if (entries_.size() >= limits_.max_addresses) {
-      entries_.erase(std::min_element(entries_.begin(), entries_.end(),
-                                      [](const auto& a, const auto& b) {
-                                        return a.second.window_start < b.second.window_start;
-                                      }));
+      entries_.erase(
+          std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+            return a.second.window_start < b.second.window_start;
+          }));
     }
     it = entries_.emplace(address, Entry{0, now}).first;
   }

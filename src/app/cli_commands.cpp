@@ -140,8 +140,8 @@ int token_list(const Config& config) {
 int token_revoke(const Config& config, long long id) {
   auto db = open_store(config);
   if (!store::CredentialRepository(*db).revoke_token(store::kDefaultTenant, id)) {
-    return exit_code(make_error("no API token with id " + std::to_string(id), "id",
-                                ErrorKind::not_found));
+    return exit_code(
+        make_error("no API token with id " + std::to_string(id), "id", ErrorKind::not_found));
   }
   std::cout << "API token " << id << " revoked\n";
   return 0;

@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace lockline::app {
 
@@ -104,16 +104,18 @@ Result<Config> parse_config(const std::string& text, const fs::path& file) {
   if (const auto* listen_node = table.get("listen")) {
     const auto* listen = listen_node->as_table();
     if (!listen) return make_error("listen must be a table", "listen");
-    if (auto known = check_known_keys(*listen,
-                                      {"http", "https", "provisioning_tls", "sip_udp", "sip_tcp",
-                                       "sip_tls", "rtp_ports"},
-                                      "listen.");
+    if (auto known = check_known_keys(
+            *listen,
+            {"http", "https", "provisioning_tls", "sip_udp", "sip_tcp", "sip_tls", "rtp_ports"},
+            "listen.");
         !known) {
       return known.error();
     }
-    for (auto [key, endpoint] : {std::pair{"http", &config.http}, {"https", &config.https},
+    for (auto [key, endpoint] : {std::pair{"http", &config.http},
+                                 {"https", &config.https},
                                  {"provisioning_tls", &config.provisioning_tls},
-                                 {"sip_udp", &config.sip_udp}, {"sip_tcp", &config.sip_tcp},
+                                 {"sip_udp", &config.sip_udp},
+                                 {"sip_tcp", &config.sip_tcp},
                                  {"sip_tls", &config.sip_tls}}) {
       if (auto read = read_endpoint(*listen, key, *endpoint); !read) return read.error();
     }

@@ -31,7 +31,7 @@ std::string render_config(const Config& config);
 Result<Config> parse_config(const std::string& text, const std::filesystem::path& file);
 
 struct ConfigLocation {
-  std::optional<std::filesystem::path> file;  // --config, or ./lockline.toml when present
+  std::optional<std::filesystem::path> file;      // --config, or ./lockline.toml when present
   std::optional<std::filesystem::path> data_dir;  // --data-dir
 };
 

@@ -61,7 +61,8 @@ void LiveConfig::reload(bool at_start) {
   const auto* level = policy::find_tls_level(settings.get("tls.level"));
   auto context = tls::build_server_context(*level, pairs);
   if (!context) {
-    if (at_start) throw std::runtime_error("cannot build the TLS context: " + context.error().message);
+    if (at_start)
+      throw std::runtime_error("cannot build the TLS context: " + context.error().message);
     spdlog::error("new TLS configuration rejected, keeping the current one: {}",
                   context.error().message);
     return;

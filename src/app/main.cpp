@@ -42,8 +42,9 @@ int main(int argc, char** argv) {
   auto* set_cmd = settings_cmd->add_subcommand("set", "change a setting");
   set_cmd->add_option("key", key)->required();
   set_cmd->add_option("value", value)->required();
-  set_cmd->callback(
-      [&] { run = [&](const Config& c) { return settings_set(c, {{key, value}}); }; });
+  set_cmd->callback([&] {
+    run = [&](const Config& c) { return settings_set(c, {{key, value}}); };
+  });
 
   auto* cert_cmd = cli.add_subcommand("cert", "the TLS certificate");
   cert_cmd->require_subcommand(1);
@@ -61,8 +62,7 @@ int main(int argc, char** argv) {
   std::string token_name = "default";
   auto* create_cmd = token_cmd->add_subcommand("create", "create a token (printed once)");
   create_cmd->add_option("--name", token_name, "a name to recognise it by");
-  create_cmd->callback(
-      [&] { run = [&](const Config& c) { return token_create(c, token_name); }; });
+  create_cmd->callback([&] { run = [&](const Config& c) { return token_create(c, token_name); }; });
   token_cmd->add_subcommand("list", "list tokens")->callback([&] { run = token_list; });
   long long token_id = 0;
   auto* revoke_cmd = token_cmd->add_subcommand("revoke", "revoke a token");

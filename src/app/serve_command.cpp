@@ -1,5 +1,6 @@
 #include "app/serve_command.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <thread>
@@ -57,8 +57,7 @@ int serve(const Config& config, const ServeOptions& options) {
   admin::CertificateService certificates(*db, config.hostname);
   const auto password = auth.ensure_admin();
   if (certificates.ensure_certificates()) {
-    spdlog::info("made self-signed ECDSA P-256 and RSA 2048 certificates for {}",
-                 config.hostname);
+    spdlog::info("made self-signed ECDSA P-256 and RSA 2048 certificates for {}", config.hostname);
   }
 
   LiveConfig live(database_file(config), config.platform, config.https.port, config.hostname);
@@ -67,11 +66,10 @@ int serve(const Config& config, const ServeOptions& options) {
   const unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   IoPool pool(threads);
   asio::thread_pool blocking(1);
-  http::Server server(
-      pool,
-      admin::make_api_handler(
-          {settings, certificates, auth, config.platform, blocking.get_executor()}),
-      live.web_policy(), live.tls_context());
+  http::Server server(pool,
+                      admin::make_api_handler(
+                          {settings, certificates, auth, config.platform, blocking.get_executor()}),
+                      live.web_policy(), live.tls_context());
   server.listen(config.http, false);
   const auto https_port = server.listen(config.https, true);
   spdlog::info("platform {}, {} thread(s), data in {}", policy::to_string(config.platform),

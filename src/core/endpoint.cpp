@@ -24,7 +24,8 @@ Result<Endpoint> parse_endpoint(std::string_view text, std::string_view field) {
   }
   if (host.empty()) host = "0.0.0.0";
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
     return bad("port must be a number from 0 to 65535");
   }

@@ -37,9 +37,7 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
 
 }  // namespace
 
-std::string_view path_of(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 void Router::add(Verb method, std::string pattern, RouteHandler handler) {
   std::vector<std::string> segments;

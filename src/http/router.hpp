@@ -10,8 +10,8 @@
 namespace lockline::http {
 
 using PathParams = std::map<std::string, std::string, std::less<>>;
-using RouteHandler = std::function<boost::asio::awaitable<Response>(
-    Request&, const RequestContext&, const PathParams&)>;
+using RouteHandler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&,
+                                                                    const PathParams&)>;
 
 class Router {
  public:

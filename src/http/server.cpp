@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,7 +13,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/responses.hpp"
 #include "http/router.hpp"
@@ -65,11 +65,7 @@ std::optional<Response> read_error_response(const boost::system::error_code& ec)
 
 Server::Server(IoPool& pool, Handler handler, const Snapshot<WebPolicy>& policy,
                const Snapshot<tls::ServerContext>& tls, ServerLimits limits)
-    : pool_(pool),
-      handler_(std::move(handler)),
-      policy_(policy),
-      tls_(tls),
-      limits_(limits) {}
+    : pool_(pool), handler_(std::move(handler)), policy_(policy), tls_(tls), limits_(limits) {}
 
 Server::~Server() = default;
 
@@ -139,8 +135,8 @@ asio::awaitable<void> Server::serve_tls(tcp::socket socket) {
   const auto tls = tls_.get();
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls->ssl);
   stream.next_layer().expires_after(limits_.handshake_timeout);
-  auto [handshake_error] = co_await stream.async_handshake(asio::ssl::stream_base::server,
-                                                           use_nothrow);
+  auto [handshake_error] =
+      co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
   if (handshake_error) {
     spdlog::debug("TLS handshake from {} failed: {}", context.remote_address,
                   handshake_error.message());
@@ -190,8 +186,8 @@ asio::awaitable<Response> Server::respond(Request& request, const RequestContext
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", std::string(request.method_string()),
                   std::string(path_of(request.target())), e.what());
-    response = error_response(Status::internal_server_error, "internal error", {},
-                              request.version());
+    response =
+        error_response(Status::internal_server_error, "internal error", {}, request.version());
   }
   if (context.secure) add_hsts(*policy, response);
   response.set(beast_http::field::server, "Lockline");

@@ -19,10 +19,10 @@
 namespace lockline::http {
 
 struct ServerLimits {
-  std::size_t header_bytes = 8 * 1024;       // 431 beyond
-  std::size_t body_bytes = 1024 * 1024;      // 413 beyond
+  std::size_t header_bytes = 8 * 1024;   // 431 beyond
+  std::size_t body_bytes = 1024 * 1024;  // 413 beyond
   std::chrono::seconds handshake_timeout{10};
-  std::chrono::seconds read_timeout{15};     // a whole request, and the idle time before it
+  std::chrono::seconds read_timeout{15};  // a whole request, and the idle time before it
   std::chrono::seconds write_timeout{15};
   std::size_t max_connections = 10000;
 };

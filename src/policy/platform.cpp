@@ -5,9 +5,9 @@ namespace lockline::policy {
 Result<Platform> parse_platform(std::string_view text) {
   if (text == "appliance") return Platform::appliance;
   if (text == "hosted") return Platform::hosted;
-  return make_error("platform must be \"appliance\" or \"hosted\", not \"" + std::string(text) +
-                        "\"",
-                    "platform");
+  return make_error(
+      "platform must be \"appliance\" or \"hosted\", not \"" + std::string(text) + "\"",
+      "platform");
 }
 
 std::string_view to_string(Platform platform) {

@@ -18,19 +18,37 @@ std::vector<std::string> level_names() {
 std::vector<SettingSpec> build_catalog() {
   const auto* old_level = find_tls_level("old");
   return {
-      {"web.force_https", SettingType::boolean, "false",
+      {"web.force_https",
+       SettingType::boolean,
+       "false",
        "Answer every plain HTTP request with a 301 redirect to HTTPS "
        "(except /.well-known/acme-challenge/).",
-       {}, 0, 0},
-      {"web.hsts", SettingType::boolean, "false",
-       "Send Strict-Transport-Security on every HTTPS response.", {}, 0, 0},
-      {"web.hsts_max_age", SettingType::integer, std::to_string(old_level->hsts_min_age),
-       "max-age of the Strict-Transport-Security header, in seconds.", {}, 0, 1'000'000'000},
-      {"web.hsts_include_subdomains", SettingType::boolean, "false",
-       "Add includeSubDomains to the Strict-Transport-Security header.", {}, 0, 0},
-      {"tls.level", SettingType::choice, "old",
-       "Mozilla Server Side TLS 5.0 level for HTTPS and secure provisioning.", level_names(), 0,
+       {},
+       0,
        0},
+      {"web.hsts",
+       SettingType::boolean,
+       "false",
+       "Send Strict-Transport-Security on every HTTPS response.",
+       {},
+       0,
+       0},
+      {"web.hsts_max_age",
+       SettingType::integer,
+       std::to_string(old_level->hsts_min_age),
+       "max-age of the Strict-Transport-Security header, in seconds.",
+       {},
+       0,
+       1'000'000'000},
+      {"web.hsts_include_subdomains",
+       SettingType::boolean,
+       "false",
+       "Add includeSubDomains to the Strict-Transport-Security header.",
+       {},
+       0,
+       0},
+      {"tls.level", SettingType::choice, "old",
+       "Mozilla Server Side TLS 5.0 level for HTTPS and secure provisioning.", level_names(), 0, 0},
   };
 }
 
@@ -80,9 +98,9 @@ Result<std::string> normalize_setting(std::string_view key, std::string_view raw
       if (std::find(spec->choices.begin(), spec->choices.end(), raw) != spec->choices.end()) {
         return std::string(raw);
       }
-      return make_error(field + " must be one of " + describe_choices(*spec) + ", not '" +
-                            std::string(raw) + "'",
-                        field);
+      return make_error(
+          field + " must be one of " + describe_choices(*spec) + ", not '" + std::string(raw) + "'",
+          field);
   }
   return make_error("unsupported setting type", field);
 }

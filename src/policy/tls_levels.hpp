@@ -8,12 +8,12 @@
 namespace lockline::policy {
 
 struct TlsLevel {
-  std::string name;                        // "old", "intermediate", "modern"
-  int strength = 0;                        // old < intermediate < modern
-  std::vector<std::string> tls_versions;   // "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"
-  std::vector<std::string> ciphers;        // TLS <= 1.2 suites, OpenSSL names, in Mozilla's order
-  std::vector<std::string> ciphersuites;   // TLS 1.3 suites
-  std::vector<std::string> curves;         // key-exchange groups
+  std::string name;                       // "old", "intermediate", "modern"
+  int strength = 0;                       // old < intermediate < modern
+  std::vector<std::string> tls_versions;  // "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"
+  std::vector<std::string> ciphers;       // TLS <= 1.2 suites, OpenSSL names, in Mozilla's order
+  std::vector<std::string> ciphersuites;  // TLS 1.3 suites
+  std::vector<std::string> curves;        // key-exchange groups
   std::vector<std::string> certificate_types;  // "rsa", "ecdsa"
   bool server_preferred_order = false;
   std::optional<int> dh_param_size;

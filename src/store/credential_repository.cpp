@@ -44,8 +44,7 @@ void CredentialRepository::set_admin_password(std::int64_t tenant_id, const std:
 }
 
 void CredentialRepository::create_session(const std::string& token_hash, std::int64_t user_id,
-                                          const std::string& csrf_token,
-                                          std::int64_t expires_at) {
+                                          const std::string& csrf_token, std::int64_t expires_at) {
   auto lock = db_.lock();
   in_transaction(db_, [&] {
     db_.prepare("DELETE FROM admin_sessions WHERE expires_at <= ?1").bind(1, unix_now()).run();

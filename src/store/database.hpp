@@ -27,8 +27,8 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind_null(int index);
-  bool step();  // true while a row is available
-  void run();   // step to completion
+  bool step();   // true while a row is available
+  void run();    // step to completion
   void reset();  // ready to bind and run again
   std::string text(int column) const;
   std::int64_t integer(int column) const;

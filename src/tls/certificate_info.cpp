@@ -98,8 +98,7 @@ CertificateInfo describe(X509* x) {
     } else if (family == "ecdsa") {
       char curve[64] = {};
       std::size_t length = 0;
-      EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve,
-                                     &length);
+      EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, &length);
       const std::string group(curve, length);
       info.key_type = "ECDSA " + (group == "prime256v1"  ? std::string("P-256")
                                   : group == "secp384r1" ? std::string("P-384")

@@ -12,11 +12,11 @@ struct CertificateInfo {
   std::string subject;
   std::vector<std::string> subject_alt_names;  // "DNS:pbx.example.com", "IP:127.0.0.1"
   std::string issuer;
-  std::string serial;  // hex
+  std::string serial;      // hex
   std::string not_before;  // ISO 8601 UTC
   std::string not_after;
   std::int64_t not_after_unix = 0;
-  std::string key_type;  // "ECDSA P-256", "RSA 2048"
+  std::string key_type;            // "ECDSA P-256", "RSA 2048"
   std::string sha256_fingerprint;  // AA:BB:...
   bool self_signed = false;
 };

@@ -27,9 +27,8 @@ Status check_validity(const Chain& chain, std::int64_t now) {
     const auto info = describe(chain[i].get());
     time_t t = static_cast<time_t>(now);
     if (X509_cmp_time(X509_get0_notBefore(chain[i].get()), &t) > 0) {
-      return make_error(position(i) + " (" + info.subject + ") is not valid before " +
-                            info.not_before,
-                        "cert");
+      return make_error(
+          position(i) + " (" + info.subject + ") is not valid before " + info.not_before, "cert");
     }
     if (X509_cmp_time(X509_get0_notAfter(chain[i].get()), &t) < 0) {
       return make_error(position(i) + " (" + info.subject + ") expired on " + info.not_after,

@@ -19,9 +19,9 @@ struct ValidatedCertificate {
 };
 
 struct ValidationOptions {
-  std::string hostname;       // a warning when the leaf does not cover it
-  std::int64_t now = 0;       // unix seconds
-  std::string ca_file;        // trusted roots; empty: the system's store
+  std::string hostname;  // a warning when the leaf does not cover it
+  std::int64_t now = 0;  // unix seconds
+  std::string ca_file;   // trusted roots; empty: the system's store
 };
 
 // Refuses (with an error naming the problem): unreadable PEM, a key that does not match the

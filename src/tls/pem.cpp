@@ -49,15 +49,14 @@ Result<KeyPtr> read_private_key(std::string_view pem, std::string_view field) {
   if (pem.find("ENCRYPTED") != std::string_view::npos) {
     return make_error(name + ": encrypted private keys are not supported; decrypt it first", name);
   }
+  if (pem.find("PRIVATE KEY-----") == std::string_view::npos) {
+    return make_error(name + ": no PEM private key found", name);
+  }
   auto bio = memory_bio(pem);
   ERR_clear_error();
   KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
   if (!key) {
-    const bool none = ERR_GET_REASON(ERR_peek_last_error()) == PEM_R_NO_START_LINE;
-    const std::string why = take_openssl_errors();
-    return make_error(none ? name + ": no PEM private key found"
-                           : name + ": unreadable private key (" + why + ")",
-                      name);
+    return make_error(name + ": unreadable private key (" + take_openssl_errors() + ")", name);
   }
   return key;
 }

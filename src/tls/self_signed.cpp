@@ -44,14 +44,15 @@ GeneratedCertificate make_self_signed(KeyKind kind, const std::string& hostname)
 
   X509_NAME* name = X509_get_subject_name(x.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("Lockline self-signed"), -1,
-                             -1, 0);
+                             reinterpret_cast<const unsigned char*>("Lockline self-signed"), -1, -1,
+                             0);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(hostname.c_str()), -1, -1, 0);
   X509_set_issuer_name(x.get(), name);
 
   std::string alt_names = "DNS:localhost,IP:127.0.0.1";
-  if (hostname != "localhost" && hostname != "127.0.0.1") alt_names = "DNS:" + hostname + "," + alt_names;
+  if (hostname != "localhost" && hostname != "127.0.0.1")
+    alt_names = "DNS:" + hostname + "," + alt_names;
   add_extension(x.get(), NID_basic_constraints, "critical,CA:FALSE");
   add_extension(x.get(), NID_key_usage,
                 kind == KeyKind::rsa_2048 ? "critical,digitalSignature,keyEncipherment"

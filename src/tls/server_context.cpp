@@ -119,8 +119,7 @@ Result<std::shared_ptr<const ServerContext>> build_server_context(
 
   const auto ciphers = supported_ciphers(level);
   if (!ciphers.empty()) {
-    if (SSL_CTX_set_cipher_list(ctx, (join(ciphers) + security_level_suffix(level)).c_str()) !=
-        1) {
+    if (SSL_CTX_set_cipher_list(ctx, (join(ciphers) + security_level_suffix(level)).c_str()) != 1) {
       return make_error("cipher list rejected: " + take_openssl_errors());
     }
   } else if (needs_security_level_zero(level)) {
