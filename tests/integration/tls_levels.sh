@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # The three TLS levels (Mozilla Server Side TLS 5.0: old, intermediate, modern) as a client sees
 # them: which protocol versions complete a handshake, which cipher suites and groups the server
 # accepts (sslscan against Mozilla's JSON), the DHE group, the cipher preference, the certificate
@@ -48,16 +49,18 @@ handshake_version() {  # handshake_version TLSvX [ARGS...]
   fi
 }
 
-# The probe that tells the levels apart, for `eventually`.
+# The probe that tells the levels apart, for `eventually`. (Output is captured before grep: a
+# grep -q that quits early would SIGPIPE s_client and, with pipefail, fail the pipeline.)
+completes() {  # completes TLSvX: a handshake restricted to TLSvX negotiates TLSvX
+  local out
+  out=$(handshake_version "$1") || return 1
+  grep -q "^Protocol version: $1\$" <<<"$out"
+}
 level_active() {
   case $1 in
-    old) handshake_version TLSv1 | grep -q '^Protocol version: TLSv1$' ;;
-    intermediate)
-      ! handshake_version TLSv1 | grep -q '^Protocol version:' &&
-        handshake_version TLSv1.2 | grep -q '^Protocol version: TLSv1.2$' ;;
-    modern)
-      ! handshake_version TLSv1.2 | grep -q '^Protocol version:' &&
-        handshake_version TLSv1.3 | grep -q '^Protocol version: TLSv1.3$' ;;
+    old) completes TLSv1 ;;
+    intermediate) ! completes TLSv1 && completes TLSv1.2 ;;
+    modern) ! completes TLSv1.2 && completes TLSv1.3 ;;
   esac
 }
 
