@@ -36,6 +36,7 @@ LEVEL=intermediate
 LOCKLINE_BIN="$ROOT/build/lockline"
 TESTS=(keepalive tls12-ecdsa tls12-rsa tls13)
 
+COMMAND_LINE="bench/web_bench.sh${*:+ $*}"
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
@@ -60,7 +61,6 @@ for test in "${TESTS[@]}"; do
   case $test in keepalive|tls12-ecdsa|tls12-rsa|tls13) ;; *) echo "unknown test: $test" >&2; exit 2 ;; esac
 done
 [[ -n "$OUT" ]] || OUT="$HERE/results/web-$(date +%Y-%m-%d-%H%M).md"
-COMMAND_LINE="bench/web_bench.sh${*:+ $*}"
 
 log() { echo "[web_bench] $*" >&2; }
 die() { echo "[web_bench] error: $*" >&2; exit 1; }
@@ -76,6 +76,8 @@ for tool in nginx wrk openssl python3 curl; do
 done
 [[ -x "$LOCKLINE_BIN" ]] || die "no Lockline binary at $LOCKLINE_BIN (build it first)"
 LOCKLINE_BIN=$(cd "$(dirname "$LOCKLINE_BIN")" && pwd)/$(basename "$LOCKLINE_BIN")
+binary_id() { echo "sha256 $(sha256sum "$LOCKLINE_BIN" | cut -c1-16), built $(date -u -r "$LOCKLINE_BIN" +'%Y-%m-%d %H:%M:%S UTC')"; }
+LOCKLINE_ID=$(binary_id)
 
 # --- scratch space and cleanup ---------------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/web-bench.XXXXXX")
@@ -209,9 +211,18 @@ machine_ticks() {  # busy and steal ticks of the whole machine, from /proc/stat
   read -r cpu user nice system idle iowait irq softirq steal rest < /proc/stat
   echo "$((user + nice + system + irq + softirq + steal)) $steal"
 }
+ctx_switches() {  # voluntary + involuntary context switches of every thread of the given pids
+  local total=0 pid task
+  for pid in "$@"; do
+    for task in /proc/"$pid"/task/*; do
+      total=$((total + $(awk '/ctxt_switches/ {n += $2} END {print n + 0}' "$task/status" 2>/dev/null || echo 0)))
+    done
+  done
+  echo "$total"
+}
 now() { date +%s.%N; }
 
-RUNS="$WORK/runs.tsv"   # round server test count wall server_s client_s busy_s steal_s p50 p99 errors
+RUNS="$WORK/runs.tsv"   # round server test count wall server_s client_s busy_s steal_s p50 p99 errors ctxsw
 : > "$RUNS"
 
 # measure ROUND SERVER TEST: one run, appended to $RUNS.
@@ -221,6 +232,8 @@ measure() {
   read -r -a pids <<< "$(server_pids "$server")"
   local out="$WORK/run-$round-$server-$test"
   local TIMEFORMAT='%3U %3S'
+  local x0 x1
+  x0=$(ctx_switches "${pids[@]}")
   c0=$(cpu_ticks "${pids[@]}"); read -r m0 s0 <<< "$(machine_ticks)"; t0=$(now)
   case $test in
     keepalive)
@@ -244,6 +257,7 @@ measure() {
       ;;
   esac
   t1=$(now); read -r m1 s1 <<< "$(machine_ticks)"; c1=$(cpu_ticks "${pids[@]}")
+  x1=$(ctx_switches "${pids[@]}")
   kill -0 "$LOCKLINE_PID" 2>/dev/null || die "Lockline died during $test"
   kill -0 "$NGINX_PID" 2>/dev/null || die "nginx died during $test"
 
@@ -265,14 +279,14 @@ measure() {
   local client_cpu
   client_cpu=$(awk '{print $1 + $2}' "$out.time")
   python3 - "$round" "$server" "$test" "$count" "$t0" "$t1" "$c0" "$c1" "$m0" "$m1" "$s0" "$s1" \
-    "$CLK_TCK" "$client_cpu" "${p50:--}" "${p99:--}" "$errors" >> "$RUNS" <<'PY'
+    "$CLK_TCK" "$client_cpu" "${p50:--}" "${p99:--}" "$errors" "$((x1 - x0))" >> "$RUNS" <<'PY'
 import sys
-(r, server, test, count, t0, t1, c0, c1, m0, m1, s0, s1, tck, client, p50, p99, err) = sys.argv[1:]
+(r, server, test, count, t0, t1, c0, c1, m0, m1, s0, s1, tck, client, p50, p99, err, ctx) = sys.argv[1:]
 tck = int(tck)
 wall = float(t1) - float(t0)
 print("\t".join([r, server, test, count, f"{wall:.3f}", f"{(int(c1) - int(c0)) / tck:.2f}",
                  client, f"{(int(m1) - int(m0)) / tck:.2f}", f"{(int(s1) - int(s0)) / tck:.2f}",
-                 p50, p99, err]))
+                 p50, p99, err, ctx]))
 PY
   log "$(tail -1 "$RUNS" | awk -F'\t' '{printf "round %s %-8s %-11s %8.0f/s  server %.2f CPU-s", $1, $2, $3, $4 / $5, $6}')"
 }
@@ -336,6 +350,9 @@ META="$WORK/meta"
   echo "nginx=$(nginx -v 2>&1 | sed 's/.*: //')"
   echo "wrk=$(wrk -v 2>&1 | awk 'NR == 1 {print $2}')"
   echo "lockline=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+  echo "binary=$LOCKLINE_ID"
+  [[ $(binary_id) == "$LOCKLINE_ID" ]] ||
+    echo "binary_note=the binary on disk was replaced during the run; the measured process is the one started first"
   echo "build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$LOCKLINE_BIN")/CMakeCache.txt" 2>/dev/null)"
   echo "threads=$THREADS"
   echo "level=$LEVEL"
@@ -357,7 +374,6 @@ TESTS = [("keepalive", "Keep-alive GET /api/v1/health", "requests"),
          ("tls12-ecdsa", "TLS 1.2 full handshake, ECDSA P-256", "handshakes"),
          ("tls12-rsa", "TLS 1.2 full handshake, RSA 2048", "handshakes"),
          ("tls13", "TLS 1.3 full handshake (ECDSA P-256)", "handshakes")]
-SERVERS = ["lockline", "nginx"]
 
 def rows(server, test):
     return [r for r in runs if r[1] == server and r[2] == test]
@@ -373,7 +389,10 @@ w("")
 w(f"- Command: `{meta['command']}`, {meta['date']}")
 w(f"- Machine: {meta['nproc']} CPU(s), {meta['cpu']}, Linux {meta['kernel']}")
 w(f"- {meta['openssl']} (both servers link the same libssl/libcrypto); nginx {meta['nginx']}; "
-  f"wrk {meta['wrk']}; Lockline {meta['lockline']} ({meta['build_type'] or 'build type unknown'})")
+  f"wrk {meta['wrk']}; Lockline {meta['lockline']} ({meta['build_type'] or 'build type unknown'}, "
+  f"binary {meta['binary']})")
+if meta.get("binary_note"):
+    w(f"- Note: {meta['binary_note']}")
 w(f"- Lockline `serve --threads {meta['threads']}`, nginx `worker_processes {meta['threads']}`; "
   f"Mozilla level `{meta['level']}` on both; the same ECDSA P-256 and RSA 2048 certificates")
 w(f"- Keep-alive: `wrk -t{meta['wrk_threads']} -c{meta['connections']} -d{meta['duration']}s`; "
@@ -406,17 +425,36 @@ w("")
 w("Server CPU is utime+stime of the server process(es) over the run (Lockline: the process; "
   "nginx: master and workers); client CPU that of wrk / the s_time processes; other CPU is the "
   "rest of the machine's non-idle time (kernel work not charged to a process, and other "
-  f"load on the machine), out of {meta['nproc']} x wall. Latency is wrk's p50 / p99.")
+  f"load on the machine; +-0.2 s is tick rounding), out of {meta['nproc']} x wall. Context switches are the server's "
+  "(all threads, voluntary and involuntary) per request or handshake. Latency is wrk's p50 / p99.")
 w("")
 w("| Round | Server | Test | Count | Wall s | Rate /s | Server CPU-s | Per server CPU-s | "
-  "Client CPU-s | Other CPU-s | Steal s | Latency | Errors |")
-w("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+  "Client CPU-s | Other CPU-s | Steal s | Ctx sw / op | Latency | Errors |")
+w("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
 for r in runs:
     other = float(r[7]) - float(r[5]) - float(r[6])
     latency = f"{r[9]} / {r[10]}" if r[9] != "-" else ""
     w(f"| {r[0]} | {r[1]} | {r[2]} | {int(r[3]):,} | {float(r[4]):.2f} | {fmt(rate(r))} | "
       f"{float(r[5]):.2f} | {fmt(per_cpu(r))} | {float(r[6]):.2f} | {other:.2f} | "
-      f"{float(r[8]):.2f} | {latency} | {r[11]} |")
+      f"{float(r[8]):.2f} | {int(r[12]) / int(r[3]):.2f} | {latency} | {r[11]} |")
+w("")
+w("## Notes")
+w("")
+w("- The load generators (wrk, s_time) run on the same cores as the server under test: "
+  "requests/s and handshakes/s are what server and client reach together on this machine. "
+  "The per-server-CPU-second figures do not depend on how the cores were shared and are the "
+  "fairer comparison of the servers themselves.")
+w(f"- With {meta['hs_clients']} s_time client(s), handshakes run "
+  + ("one after another, so handshakes/s is 1 / (client CPU + server CPU + round trips) per "
+     "handshake and the server is not saturated; `--hs-clients N` runs N clients at once."
+     if meta['hs_clients'] == "1" else "concurrently."))
+w("- wrk opens its connections once and keeps them; s_time -new makes a full handshake per "
+  "connection and never resumes. Both servers keep OpenSSL's internal session cache and "
+  "tickets (nginx `ssl_session_cache builtin`), so both do the same bookkeeping per handshake.")
+w("- Other CPU-s is load on the machine besides server and client (and kernel work not charged "
+  "to either). Runs with a lot of it are noisier; compare rounds before trusting a small ratio.")
+w("- Both answer 200 with the same 16-byte JSON body; the headers differ slightly (nginx adds "
+  "Date and Connection, Lockline Cache-Control and X-Content-Type-Options are mirrored on nginx).")
 w("")
 print("\n".join(out))
 PY

@@ -4,6 +4,7 @@
 
 #include "admin/password_hash.hpp"
 #include "core/crypto_random.hpp"
+#include "http/cookie.hpp"
 #include "store/credential_repository.hpp"
 #include "store/tenant_repository.hpp"
 
@@ -25,21 +26,6 @@ bool is_safe_method(http::Verb method) {
 }
 
 }  // namespace
-
-std::string cookie_value(std::string_view header, std::string_view name) {
-  while (!header.empty()) {
-    const auto semicolon = header.find(';');
-    auto pair = header.substr(0, semicolon);
-    header =
-        semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    const auto equals = pair.find('=');
-    if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
-      return std::string(pair.substr(equals + 1));
-    }
-  }
-  return {};
-}
 
 std::optional<std::string> AdminAuth::ensure_admin() {
   store::CredentialRepository repository(db_);
@@ -79,7 +65,7 @@ Result<LoginResult> AdminAuth::login(const std::string& username, const std::str
 }
 
 void AdminAuth::logout(const http::Request& request) {
-  const auto token = cookie_value(request[http::beast_http::field::cookie], kSessionCookie);
+  const auto token = http::cookie_value(request[http::beast_http::field::cookie], kSessionCookie);
   if (!token.empty()) store::CredentialRepository(db_).delete_session(sha256_hex(token));
 }
 
@@ -97,7 +83,7 @@ Result<Principal> AdminAuth::authenticate(const http::Request& request) {
     if (!token) return make_error("invalid API token", "Authorization", ErrorKind::unauthorized);
     return Principal{token->tenant_id, "token:" + token->name};
   }
-  const auto cookie = cookie_value(request[http::beast_http::field::cookie], kSessionCookie);
+  const auto cookie = http::cookie_value(request[http::beast_http::field::cookie], kSessionCookie);
   if (cookie.empty()) {
     return make_error("authentication required", {}, ErrorKind::unauthorized);
   }

@@ -50,7 +50,4 @@ class AdminAuth {
   LoginThrottle throttle_;
 };
 
-// The value of one cookie in a Cookie header, or empty.
-std::string cookie_value(std::string_view header, std::string_view name);
-
 }  // namespace lockline::admin

@@ -57,9 +57,10 @@ Status read_endpoint(const toml::table& listen, const std::string& key, Endpoint
 Status check_known_keys(const toml::table& table, const std::set<std::string>& known,
                         const std::string& prefix) {
   for (const auto& [key, node] : table) {
+    const std::string name = prefix + std::string(key.str());
     if (!known.count(std::string(key.str()))) {
-      return make_error("unknown key '" + prefix + std::string(key.str()) + "' in config file",
-                        prefix + std::string(key.str()));
+      return make_error("unknown key '" + name + "' in config file",
+                        key.str().empty() ? "config" : name);
     }
   }
   return ok();

@@ -73,6 +73,7 @@ const SettingSpec* find_setting(std::string_view key) {
 }
 
 Result<std::string> normalize_setting(std::string_view key, std::string_view raw) {
+  if (key.empty()) return make_error("a setting name is required", "key");
   const SettingSpec* spec = find_setting(key);
   if (!spec) return make_error("unknown setting '" + std::string(key) + "'", std::string(key));
   const std::string field = spec->key;

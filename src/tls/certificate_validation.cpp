@@ -105,6 +105,15 @@ Result<ValidatedCertificate> validate_certificate(std::string_view chain_pem,
 
   if (X509_check_private_key(leaf, key->get()) != 1) {
     take_openssl_errors();
+    for (std::size_t i = 1; i < chain->size(); ++i) {
+      if (X509_check_private_key((*chain)[i].get(), key->get()) == 1) {
+        take_openssl_errors();
+        return make_error("chain out of order: the key belongs to " + position(i) +
+                              "; put the leaf certificate first, then its issuers",
+                          "cert");
+      }
+    }
+    take_openssl_errors();
     return make_error("the private key does not match the leaf certificate", "key");
   }
   const std::string family = key_family(key->get());

@@ -26,7 +26,7 @@ int no_passphrase(char*, int, int, void*) { return -1; }
 
 Result<Chain> read_certificates(std::string_view pem, std::string_view field) {
   const std::string name(field);
-  if (pem.size() > 1024 * 1024) return make_error(name + ": file is larger than 1 MiB", name);
+  if (pem.size() > 1024 * 1024) return make_error("file is larger than 1 MiB", name);
   auto bio = memory_bio(pem);
   ERR_clear_error();
   Chain chain;
@@ -36,27 +36,27 @@ Result<Chain> read_certificates(std::string_view pem, std::string_view field) {
   const unsigned long last = ERR_peek_last_error();
   const bool clean_end = ERR_GET_REASON(last) == PEM_R_NO_START_LINE;
   if (last != 0 && !clean_end) {
-    return make_error(name + ": corrupt PEM certificate (" + take_openssl_errors() + ")", name);
+    return make_error(std::string("corrupt PEM certificate (") + take_openssl_errors() + ")", name);
   }
   ERR_clear_error();
-  if (chain.empty()) return make_error(name + ": no PEM certificate found", name);
+  if (chain.empty()) return make_error("no PEM certificate found", name);
   return chain;
 }
 
 Result<KeyPtr> read_private_key(std::string_view pem, std::string_view field) {
   const std::string name(field);
-  if (pem.size() > 1024 * 1024) return make_error(name + ": file is larger than 1 MiB", name);
+  if (pem.size() > 1024 * 1024) return make_error("file is larger than 1 MiB", name);
   if (pem.find("ENCRYPTED") != std::string_view::npos) {
-    return make_error(name + ": encrypted private keys are not supported; decrypt it first", name);
+    return make_error("encrypted private keys are not supported; decrypt it first", name);
   }
   if (pem.find("PRIVATE KEY-----") == std::string_view::npos) {
-    return make_error(name + ": no PEM private key found", name);
+    return make_error("no PEM private key found", name);
   }
   auto bio = memory_bio(pem);
   ERR_clear_error();
   KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
   if (!key) {
-    return make_error(name + ": unreadable private key (" + take_openssl_errors() + ")", name);
+    return make_error(std::string("unreadable private key (") + take_openssl_errors() + ")", name);
   }
   return key;
 }

@@ -16,9 +16,8 @@ class AdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("lockline-admin-" + std::string(::testing::UnitTest::GetInstance()
-                                                ->current_test_info()
-                                                ->name()) +
+           ("lockline-admin-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
             std::to_string(getpid()));
     fs::create_directories(dir_);
     db_ = std::make_unique<store::Database>(dir_ / "lockline.db");
@@ -38,13 +37,6 @@ TEST(PasswordHash, Argon2idVerifies) {
   EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u);
   EXPECT_TRUE(verify_password(hash, "correct horse"));
   EXPECT_FALSE(verify_password(hash, "correct horsE"));
-}
-
-TEST(Cookies, FindsTheNamedCookie) {
-  EXPECT_EQ(cookie_value("a=1; lockline_session=xyz; b=2", "lockline_session"), "xyz");
-  EXPECT_EQ(cookie_value("lockline_sessionx=1", "lockline_session"), "");
-  EXPECT_EQ(cookie_value("", "lockline_session"), "");
-  EXPECT_EQ(cookie_value(";;=;", "lockline_session"), "");
 }
 
 TEST_F(AdminTest, SettingsAreAllOrNothing) {

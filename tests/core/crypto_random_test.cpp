@@ -8,8 +8,7 @@ TEST(CryptoRandom, TokensHaveExpectedLengthAndDiffer) {
   const auto a = random_token(32), b = random_token(32);
   EXPECT_EQ(a.size(), 43u);  // 256 bits in base64url without padding
   EXPECT_NE(a, b);
-  EXPECT_EQ(a.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos);
 }
 
@@ -21,8 +20,7 @@ TEST(CryptoRandom, ConstantTimeEqual) {
 }
 
 TEST(CryptoRandom, Sha256Hex) {
-  EXPECT_EQ(sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 }  // namespace lockline

@@ -19,8 +19,8 @@ TEST(Endpoint, ParsesIpv4Ipv6AndWildcard) {
 }
 
 TEST(Endpoint, RefusesBadInputNamingTheField) {
-  for (const char* bad : {"8080", "127.0.0.1:", "127.0.0.1:99999", "host.example:80",
-                          "127.0.0.1:80x", "[::1:80"}) {
+  for (const char* bad :
+       {"8080", "127.0.0.1:", "127.0.0.1:99999", "host.example:80", "127.0.0.1:80x", "[::1:80"}) {
     auto e = parse_endpoint(bad, "listen.http");
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().field, "listen.http");

@@ -1,5 +1,7 @@
 #include "http/transport_security.hpp"
 
+#include "http/cookie.hpp"
+
 #include <gtest/gtest.h>
 
 namespace lockline::http {
@@ -62,6 +64,13 @@ TEST(Hsts, HeaderFollowsSettings) {
   add_hsts(policy, response);
   EXPECT_EQ(response[beast_http::field::strict_transport_security],
             "max-age=300; includeSubDomains");
+}
+
+TEST(Cookies, FindsTheNamedCookie) {
+  EXPECT_EQ(cookie_value("a=1; lockline_session=xyz; b=2", "lockline_session"), "xyz");
+  EXPECT_EQ(cookie_value("lockline_sessionx=1", "lockline_session"), "");
+  EXPECT_EQ(cookie_value("", "lockline_session"), "");
+  EXPECT_EQ(cookie_value(";;=;", "lockline_session"), "");
 }
 
 }  // namespace lockline::http

@@ -27,8 +27,10 @@ TEST(Settings, RefusesUnknownKeysAndIllTypedValuesNamingThem) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().field, "web.colour");
   EXPECT_NE(unknown.error().message.find("unknown setting"), std::string::npos);
-  for (auto [key, value] : {std::pair{"web.hsts", "maybe"}, {"web.hsts_max_age", "12x"},
-                            {"web.hsts_max_age", "-1"}, {"web.hsts_max_age", ""},
+  for (auto [key, value] : {std::pair{"web.hsts", "maybe"},
+                            {"web.hsts_max_age", "12x"},
+                            {"web.hsts_max_age", "-1"},
+                            {"web.hsts_max_age", ""},
                             {"web.hsts_max_age", "99999999999999999999"},
                             {"tls.level", "ancient"}}) {
     auto r = normalize_setting(key, value);
@@ -62,8 +64,8 @@ TEST(Platform, HostedRefusesWeakeningWithConflict) {
   EXPECT_TRUE(check_enforcement(Platform::appliance, *level, "old"));
   EXPECT_FALSE(check_enforcement(Platform::hosted, *find_setting("web.hsts"), "false"));
   EXPECT_TRUE(check_enforcement(Platform::hosted, *find_setting("web.hsts"), "true"));
-  EXPECT_TRUE(check_enforcement(Platform::hosted, *find_setting("web.hsts_include_subdomains"),
-                                "false"));
+  EXPECT_TRUE(
+      check_enforcement(Platform::hosted, *find_setting("web.hsts_include_subdomains"), "false"));
 }
 
 TEST(Platform, EveryFloorNamesARealSettingWithAValidValue) {

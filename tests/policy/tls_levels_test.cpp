@@ -35,9 +35,8 @@ TEST(TlsLevels, LoadedFromMozillaData) {
 
 TEST(TlsLevels, OrderedByStrength) {
   const auto& levels = tls_levels();
-  EXPECT_TRUE(std::is_sorted(levels.begin(), levels.end(), [](const auto& a, const auto& b) {
-    return a.strength < b.strength;
-  }));
+  EXPECT_TRUE(std::is_sorted(levels.begin(), levels.end(),
+                             [](const auto& a, const auto& b) { return a.strength < b.strength; }));
   EXPECT_EQ(levels.front().name, "old");
   EXPECT_EQ(levels.back().name, "modern");
 }

@@ -66,8 +66,8 @@ TEST_F(StoreTest, OtherConnectionsSeeDataVersionMove) {
 TEST_F(StoreTest, CertificateSetIsReplacedAsAWhole) {
   auto db = open();
   CertificateRepository repository(*db);
-  repository.replace_active(kDefaultTenant, {{0, "self-signed", "A", "a", 0},
-                                             {0, "self-signed", "B", "b", 0}});
+  repository.replace_active(kDefaultTenant,
+                            {{0, "self-signed", "A", "a", 0}, {0, "self-signed", "B", "b", 0}});
   EXPECT_EQ(repository.active(kDefaultTenant).size(), 2u);
   repository.replace_active(kDefaultTenant, {{0, "imported", "C", "c", 0}});
   const auto active = repository.active(kDefaultTenant);
