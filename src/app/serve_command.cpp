@@ -9,6 +9,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -51,6 +52,8 @@ void print_first_start(const Config& config, std::uint16_t https_port,
 }  // namespace
 
 int serve(const Config& config, const ServeOptions& options) {
+  // OpenSSL writes TLS records to the socket itself: a peer that has gone must not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
   auto db = open_store(config);
   admin::AdminAuth auth(*db);
   admin::SettingsService settings(*db, config.platform);

@@ -7,15 +7,14 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 
 #include "http/responses.hpp"
 #include "http/router.hpp"
+#include "tls/tls_stream.hpp"
 
 namespace lockline::http {
 
@@ -60,6 +59,41 @@ std::optional<Response> read_error_response(const boost::system::error_code& ec)
   }
   return std::nullopt;
 }
+
+// The response as bytes for one write (one TLS record for small responses).
+std::string serialize(const Response& response) {
+  std::string out;
+  out.reserve(256 + response.body().size());
+  out += response.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(response.result_int());
+  out += ' ';
+  const auto reason = response.reason();
+  out += reason.empty() ? beast_http::obsolete_reason(response.result()) : reason;
+  out += "\r\n";
+  for (const auto& field : response) {
+    out += field.name_string();
+    out += ": ";
+    out += field.value();
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += response.body();
+  return out;
+}
+
+struct PlainTransport {
+  tcp::socket& socket;
+
+  asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(void* data,
+                                                                               std::size_t size) {
+    auto [ec, n] = co_await socket.async_read_some(asio::buffer(data, size), use_nothrow);
+    co_return std::pair{ec, n};
+  }
+  asio::awaitable<boost::system::error_code> write_all(const void* data, std::size_t size) {
+    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(data, size), use_nothrow);
+    co_return ec;
+  }
+};
 
 }  // namespace
 
@@ -120,9 +154,10 @@ asio::awaitable<void> Server::serve_plain(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   RequestContext context{false, socket.remote_endpoint(ec).address().to_string()};
   if (ec) co_return;
-  beast::tcp_stream stream(std::move(socket));
-  co_await serve_requests(stream, context);
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  Deadline deadline(socket);
+  PlainTransport transport{socket};
+  co_await serve_requests(transport, deadline, context);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 asio::awaitable<void> Server::serve_tls(tcp::socket socket) {
@@ -131,36 +166,58 @@ asio::awaitable<void> Server::serve_tls(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   RequestContext context{true, socket.remote_endpoint(ec).address().to_string()};
   if (ec) co_return;
+  Deadline deadline(socket);
   // The connection keeps the context it started with; a new one is published for later ones.
-  const auto tls = tls_.get();
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls->ssl);
-  stream.next_layer().expires_after(limits_.handshake_timeout);
-  auto [handshake_error] =
-      co_await stream.async_handshake(asio::ssl::stream_base::server, use_nothrow);
-  if (handshake_error) {
+  tls::TlsStream stream(socket, tls_.get()->ssl->native_handle());
+  deadline.expires_after(limits_.handshake_timeout);
+  if (auto handshake_error = co_await stream.handshake()) {
     spdlog::debug("TLS handshake from {} failed: {}", context.remote_address,
                   handshake_error.message());
     co_return;
   }
-  co_await serve_requests(stream, context);
-  stream.next_layer().expires_after(std::chrono::seconds(2));
-  co_await stream.async_shutdown(use_nothrow);  // stream_truncated and timeouts are routine
+  co_await serve_requests(stream, deadline, context);
+  stream.close_notify();
 }
 
-template <class Stream>
-asio::awaitable<void> Server::serve_requests(Stream& stream, const RequestContext& context) {
-  beast::flat_buffer buffer(limits_.header_bytes);
+// Reads one request into parser: Beast's parser does no I/O, we feed it what arrives.
+// Returns the read error, or a parse error for the caller to answer.
+template <class Transport>
+asio::awaitable<boost::system::error_code> read_request(
+    Transport& transport, beast::flat_buffer& buffer,
+    beast_http::request_parser<beast_http::string_body>& parser) {
+  constexpr std::size_t kReadSize = 16 * 1024;
+  for (;;) {
+    if (buffer.size() > 0) {
+      boost::system::error_code ec;
+      const auto used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != beast_http::error::need_more) co_return ec;
+      if (parser.is_done()) co_return boost::system::error_code{};
+      if (!ec && used > 0) continue;
+    }
+    auto space = buffer.prepare(kReadSize);
+    auto [ec, n] = co_await transport.read_some(space.data(), space.size());
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+}
+
+template <class Transport>
+asio::awaitable<void> Server::serve_requests(Transport& transport, Deadline& deadline,
+                                             const RequestContext& context) {
+  beast::flat_buffer buffer;
   for (;;) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
     parser.body_limit(limits_.body_bytes);
-    beast::get_lowest_layer(stream).expires_after(limits_.read_timeout);
-    auto [read_error, bytes] = co_await beast_http::async_read(stream, buffer, parser, use_nothrow);
+    parser.eager(true);
+    deadline.expires_after(limits_.read_timeout);
+    const auto read_error = co_await read_request(transport, buffer, parser);
     Response response;
     bool keep_alive = false;
     if (read_error) {
       auto answer = read_error_response(read_error);
-      if (!answer) co_return;
+      if (!answer || deadline.expired()) co_return;
       response = std::move(*answer);
     } else {
       Request request = parser.release();
@@ -169,9 +226,9 @@ asio::awaitable<void> Server::serve_requests(Stream& stream, const RequestContex
     }
     response.keep_alive(keep_alive);
     response.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(limits_.write_timeout);
-    auto [write_error, written] = co_await beast_http::async_write(stream, response, use_nothrow);
-    if (write_error || !keep_alive) co_return;
+    const std::string bytes = serialize(response);
+    deadline.expires_after(limits_.write_timeout);
+    if (co_await transport.write_all(bytes.data(), bytes.size()) || !keep_alive) co_return;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/endpoint.hpp"
 #include "core/io_pool.hpp"
 #include "core/snapshot.hpp"
@@ -42,8 +43,9 @@ class Server {
   boost::asio::awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
   boost::asio::awaitable<void> serve_plain(boost::asio::ip::tcp::socket socket);
   boost::asio::awaitable<void> serve_tls(boost::asio::ip::tcp::socket socket);
-  template <class Stream>
-  boost::asio::awaitable<void> serve_requests(Stream& stream, const RequestContext& context);
+  template <class Transport>
+  boost::asio::awaitable<void> serve_requests(Transport& transport, Deadline& deadline,
+                                              const RequestContext& context);
   boost::asio::awaitable<Response> respond(Request& request, const RequestContext& context);
 
   IoPool& pool_;
