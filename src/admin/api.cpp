@@ -118,7 +118,7 @@ class Api {
   template <class F>
   http::RouteHandler authenticated(F f) {
     return [this, f](Request& request, const RequestContext& context,
-                     const Params& params) -> asio::awaitable<Response> {
+                     Params params) -> asio::awaitable<Response> {
       if (!context.secure) {
         co_return http::error_response(Status::forbidden, "the admin API requires HTTPS", {},
                                        request.version());

@@ -19,13 +19,6 @@ IoPool::~IoPool() {
   }
 }
 
-boost::asio::io_context& IoPool::next() {
-  // Called only from the accepting (main) context's thread.
-  auto& context = *contexts_[next_];
-  next_ = (next_ + 1) % contexts_.size();
-  return context;
-}
-
 void IoPool::run() {
   for (std::size_t i = 1; i < contexts_.size(); ++i) {
     threads_.emplace_back([context = contexts_[i].get()] { context->run(); });

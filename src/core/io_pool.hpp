@@ -17,8 +17,7 @@ class IoPool {
   IoPool& operator=(const IoPool&) = delete;
 
   boost::asio::io_context& main() { return *contexts_.front(); }
-  // Round-robin choice of the context for a new connection.
-  boost::asio::io_context& next();
+  boost::asio::io_context& at(std::size_t index) { return *contexts_[index]; }
   std::size_t size() const { return contexts_.size(); }
 
   // Runs every context, the first on the calling thread; returns after stop().
@@ -30,7 +29,6 @@ class IoPool {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<Guard> guards_;
   std::vector<std::thread> threads_;
-  std::size_t next_ = 0;
 };
 
 }  // namespace lockline

@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -103,17 +104,24 @@ Server::Server(IoPool& pool, Handler handler, const Snapshot<WebPolicy>& policy,
 
 Server::~Server() = default;
 
+// One acceptor per thread on the same port (SO_REUSEPORT): the kernel spreads connections
+// over the threads and a new connection never hops between threads.
 std::uint16_t Server::listen(const Endpoint& endpoint, bool secure) {
-  auto acceptor = std::make_shared<Acceptor>(pool_.main());
-  acceptor->secure = secure;
-  const tcp::endpoint address(asio::ip::make_address(endpoint.host), endpoint.port);
-  acceptor->socket.open(address.protocol());
-  acceptor->socket.set_option(tcp::acceptor::reuse_address(true));
-  acceptor->socket.bind(address);
-  acceptor->socket.listen(asio::socket_base::max_listen_connections);
-  const auto port = acceptor->socket.local_endpoint().port();
-  acceptors_.push_back(acceptor);
-  asio::co_spawn(pool_.main(), accept_loop(acceptor), asio::detached);
+  using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  std::uint16_t port = endpoint.port;
+  for (std::size_t i = 0; i < pool_.size(); ++i) {
+    auto acceptor = std::make_shared<Acceptor>(pool_.at(i));
+    acceptor->secure = secure;
+    const tcp::endpoint address(asio::ip::make_address(endpoint.host), port);
+    acceptor->socket.open(address.protocol());
+    acceptor->socket.set_option(tcp::acceptor::reuse_address(true));
+    acceptor->socket.set_option(reuse_port(true));
+    acceptor->socket.bind(address);
+    acceptor->socket.listen(asio::socket_base::max_listen_connections);
+    port = acceptor->socket.local_endpoint().port();  // the first one's, when 0 was asked for
+    acceptors_.push_back(acceptor);
+    asio::co_spawn(pool_.at(i), accept_loop(acceptor), asio::detached);
+  }
   spdlog::info("listening for {} on {}", secure ? "HTTPS" : "HTTP",
                Endpoint{endpoint.host, port}.to_string());
   return port;
@@ -121,15 +129,16 @@ std::uint16_t Server::listen(const Endpoint& endpoint, bool secure) {
 
 void Server::stop() {
   for (auto& acceptor : acceptors_) {
-    boost::system::error_code ignored;
-    acceptor->socket.close(ignored);
+    asio::post(acceptor->socket.get_executor(), [acceptor] {
+      boost::system::error_code ignored;
+      acceptor->socket.close(ignored);
+    });
   }
 }
 
 asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acceptor) {
   while (acceptor->socket.is_open()) {
-    auto [ec, socket] = co_await acceptor->socket.async_accept(
-        asio::any_io_executor(pool_.next().get_executor()), use_nothrow);
+    auto [ec, socket] = co_await acceptor->socket.async_accept(use_nothrow);
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Out of descriptors or memory: pause rather than spin.

@@ -111,6 +111,8 @@ Result<std::shared_ptr<const ServerContext>> build_server_context(
   SSL_CTX_set_max_proto_version(ctx, max_version);
 
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  // Read whole records (and what follows) per read(2), not header and body separately.
+  SSL_CTX_set_read_ahead(ctx, 1);
   if (level.server_preferred_order) {
     SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
   } else {
