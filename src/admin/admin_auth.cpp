@@ -1,6 +1,7 @@
 #include "admin/admin_auth.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/beast/core/string.hpp>
 
 #include "admin/password_hash.hpp"
 #include "core/crypto_random.hpp"
@@ -44,9 +45,11 @@ Result<LoginResult> AdminAuth::login(const std::string& username, const std::str
                                      const std::string& remote_address) {
   const auto now = LoginThrottle::Clock::now();
   if (const auto wait = throttle_.blocked_for(remote_address, now)) {
-    return make_error("too many failed logins from this address; retry in " +
-                          std::to_string(wait->count()) + " s",
-                      {}, ErrorKind::throttled);
+    auto error = make_error("too many failed logins from this address; retry in " +
+                                std::to_string(wait->count()) + " s",
+                            {}, ErrorKind::throttled);
+    error.retry_after_seconds = wait->count();
+    return error;
   }
   store::CredentialRepository repository(db_);
   const auto user = repository.find_admin(store::kDefaultTenant, username);
@@ -73,8 +76,8 @@ Result<Principal> AdminAuth::authenticate(const http::Request& request) {
   store::CredentialRepository repository(db_);
   const std::string_view authorization = request[http::beast_http::field::authorization];
   if (!authorization.empty()) {
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization.substr(0, kBearer.size()) != kBearer) {
+    constexpr std::string_view kBearer = "bearer ";
+    if (!boost::beast::iequals(authorization.substr(0, kBearer.size()), kBearer)) {
       return make_error("unsupported Authorization scheme: use Bearer", "Authorization",
                         ErrorKind::unauthorized);
     }

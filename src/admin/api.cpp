@@ -48,6 +48,9 @@ Response error(const Request& request, const Error& e) {
   if (e.kind == ErrorKind::unauthorized) {
     response.set(http::beast_http::field::www_authenticate, "Bearer realm=\"lockline\"");
   }
+  if (e.kind == ErrorKind::throttled) {
+    response.set(http::beast_http::field::retry_after, std::to_string(e.retry_after_seconds));
+  }
   return response;
 }
 

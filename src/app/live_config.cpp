@@ -20,6 +20,14 @@ LiveConfig::LiveConfig(const std::filesystem::path& database_file, policy::Platf
 
 void LiveConfig::load() { reload(true); }
 
+void LiveConfig::set_https_port(std::uint16_t port) {
+  if (port == https_port_) return;
+  https_port_ = port;
+  auto policy = std::make_shared<http::WebPolicy>(*web_policy_.get());
+  policy->https_port = port;
+  web_policy_.publish(std::move(policy));
+}
+
 void LiveConfig::poll() {
   const auto version = [&] {
     auto lock = db_.lock();

@@ -20,6 +20,8 @@ class LiveConfig {
 
   // Loads everything; throws when no TLS context can be built at start-up.
   void load();
+  // The port actually bound (configured as 0 in tests), for redirects.
+  void set_https_port(std::uint16_t port);
   // Reloads when the store changed since the last look. Cheap: one PRAGMA when nothing did.
   void poll();
 

@@ -54,11 +54,10 @@ void print_first_start(const Config& config, std::uint16_t https_port,
 int serve(const Config& config, const ServeOptions& options) {
   // OpenSSL writes TLS records to the socket itself: a peer that has gone must not kill us.
   std::signal(SIGPIPE, SIG_IGN);
-  auto db = open_store(config);
+  auto db = open_store(config, StoreUse::serve);
   admin::AdminAuth auth(*db);
   admin::SettingsService settings(*db, config.platform);
   admin::CertificateService certificates(*db, config.hostname);
-  const auto password = auth.ensure_admin();
   if (certificates.ensure_certificates()) {
     spdlog::info("made self-signed ECDSA P-256 and RSA 2048 certificates for {}", config.hostname);
   }
@@ -75,9 +74,11 @@ int serve(const Config& config, const ServeOptions& options) {
                       live.web_policy(), live.tls_context());
   server.listen(config.http, false);
   const auto https_port = server.listen(config.https, true);
+  live.set_https_port(https_port);
   spdlog::info("platform {}, {} thread(s), data in {}", policy::to_string(config.platform),
                pool.size(), config.data_dir.string());
-  print_first_start(config, https_port, password);
+  // Only once the ports are ours: a start that fails must not use up the one-time password.
+  print_first_start(config, https_port, auth.ensure_admin());
 
   asio::co_spawn(pool.main(), watch(live), asio::detached);
   asio::signal_set signals(pool.main(), SIGINT, SIGTERM);

@@ -13,13 +13,17 @@ std::filesystem::path database_file(const Config& config) {
   return config.data_dir / "lockline.db";
 }
 
-std::unique_ptr<store::Database> open_store(const Config& config) {
+std::unique_ptr<store::Database> open_store(const Config& config, StoreUse use) {
+  if (use == StoreUse::command && !fs::exists(database_file(config))) {
+    throw store::StoreError("no Lockline store at " + database_file(config).string() +
+                            ": run `lockline serve` first, or pass --config / --data-dir");
+  }
   umask(077);
   fs::create_directories(config.data_dir);
   fs::permissions(config.data_dir, fs::perms::owner_all, fs::perm_options::replace);
   auto db = std::make_unique<store::Database>(database_file(config));
   store::migrate(*db);
-  store::ensure_default_tenant(*db, config.hostname);
+  store::ensure_default_tenant(*db, config.hostname, use == StoreUse::serve);
   return db;
 }
 

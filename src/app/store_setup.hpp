@@ -9,6 +9,9 @@
 namespace lockline::app {
 
 std::filesystem::path database_file(const Config& config);
-std::unique_ptr<store::Database> open_store(const Config& config);
+// The server creates the store; other commands refuse a data directory without one, so that a
+// command run in the wrong directory says so instead of making an empty store there.
+enum class StoreUse { serve, command };
+std::unique_ptr<store::Database> open_store(const Config& config, StoreUse use = StoreUse::command);
 
 }  // namespace lockline::app

@@ -22,6 +22,7 @@ struct Error {
   std::string message;
   std::string field;  // the input field at fault, empty when none applies
   ErrorKind kind = ErrorKind::invalid;
+  long long retry_after_seconds = 0;  // throttled: when to try again
 };
 
 template <class T>

@@ -233,6 +233,7 @@ asio::awaitable<void> Server::serve_requests(Transport& transport, Deadline& dea
       keep_alive = request.keep_alive();
       response = co_await respond(request, context);
     }
+    add_common_headers(response, context);
     response.keep_alive(keep_alive);
     response.prepare_payload();
     const std::string bytes = serialize(response);
@@ -242,23 +243,23 @@ asio::awaitable<void> Server::serve_requests(Transport& transport, Deadline& dea
 }
 
 asio::awaitable<Response> Server::respond(Request& request, const RequestContext& context) {
-  const auto policy = policy_.get();
   if (!context.secure) {
-    if (auto redirect = https_redirect(*policy, request)) co_return std::move(*redirect);
+    if (auto redirect = https_redirect(*policy_.get(), request)) co_return std::move(*redirect);
   }
-  Response response;
   try {
-    response = co_await handler_(request, context);
+    co_return co_await handler_(request, context);
   } catch (const std::exception& e) {
     spdlog::error("{} {}: {}", std::string(request.method_string()),
                   std::string(path_of(request.target())), e.what());
-    response =
-        error_response(Status::internal_server_error, "internal error", {}, request.version());
   }
-  if (context.secure) add_hsts(*policy, response);
+  co_return error_response(Status::internal_server_error, "internal error", {}, request.version());
+}
+
+// Headers every response carries, errors and redirects included.
+void Server::add_common_headers(Response& response, const RequestContext& context) const {
+  if (context.secure) add_hsts(*policy_.get(), response);
   response.set(beast_http::field::server, "Lockline");
   response.set("X-Content-Type-Options", "nosniff");
-  co_return response;
 }
 
 }  // namespace lockline::http

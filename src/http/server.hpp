@@ -47,6 +47,7 @@ class Server {
   boost::asio::awaitable<void> serve_requests(Transport& transport, Deadline& deadline,
                                               const RequestContext& context);
   boost::asio::awaitable<Response> respond(Request& request, const RequestContext& context);
+  void add_common_headers(Response& response, const RequestContext& context) const;
 
   IoPool& pool_;
   Handler handler_;

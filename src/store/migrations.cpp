@@ -39,7 +39,7 @@ CREATE TABLE admin_sessions (
   expires_at INTEGER NOT NULL
 );
 CREATE TABLE api_tokens (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- a revoked token's id is never given again
   tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
   token_hash TEXT NOT NULL UNIQUE,

@@ -9,7 +9,8 @@ namespace lockline::store {
 
 inline constexpr std::int64_t kDefaultTenant = 1;
 
-// Creates the default tenant on first start; keeps its domain in step with the hostname.
-void ensure_default_tenant(Database& db, const std::string& domain);
+// Creates the default tenant on first start with domain; when update_domain, keeps its domain in
+// step with the configured hostname (the server does; CLI commands only read it).
+void ensure_default_tenant(Database& db, const std::string& domain, bool update_domain = true);
 
 }  // namespace lockline::store

@@ -144,6 +144,7 @@ Result<ValidatedCertificate> validate_certificate(std::string_view chain_pem,
   // A root in the file is not sent to clients: they must already trust it.
   if (ends_in_root && chain->size() > 1) chain->pop_back();
   result.chain_pem = to_pem(*chain);
+  result.chain_length = chain->size();
   result.key_pem = to_pem(key->get());
   result.key_family = family;
   result.leaf = describe(leaf);

@@ -15,6 +15,7 @@ struct ValidatedCertificate {
   std::string key_pem;
   std::string key_family;  // "rsa" or "ecdsa"
   CertificateInfo leaf;
+  std::size_t chain_length = 0;  // certificates served: the leaf and its intermediates
   std::vector<std::string> warnings;
 };
 

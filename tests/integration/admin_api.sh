@@ -43,6 +43,12 @@ auth=(-H "Authorization: Bearer $token")
   || fail "token PUT settings: $(body)"
 [[ $(ll settings get tls.level) == intermediate ]] || fail "PUT /settings not stored"
 [[ $(api -H "Authorization: Bearer nope" "$(HTTPS_URL /api/v1/settings)") == 401 ]] || fail "bad token accepted"
+[[ $(api -H "Authorization: bearer $token" "$(HTTPS_URL /api/v1/settings)") == 200 ]] || fail "scheme is case-insensitive"
+id=$(ll token list | awk 'NR>1 {print $1}' | tail -1)
+ll token revoke "$id" >/dev/null
+[[ $(api "${auth[@]}" "$(HTTPS_URL /api/v1/settings)") == 401 ]] || fail "revoked token still accepted"
+token=$(admin_token); auth=(-H "Authorization: Bearer $token")
+[[ $(ll token list | awk 'NR>1 {print $1}' | tail -1) -gt $id ]] || fail "a revoked token id was given again"
 pass "API tokens authenticate scripts"
 
 # Bad values: 400 with the field, nothing changed (all or nothing).
@@ -70,7 +76,9 @@ pass "certificate endpoint"
 for i in 1 2 3 4 5; do
   [[ $(api -d '{"username":"admin","password":"wrong"}' "$(HTTPS_URL /api/v1/login)") == 401 ]] || fail "wrong password $i"
 done
-[[ $(api -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$(HTTPS_URL /api/v1/login)") == 429 ]] \
+[[ $(api -D "$WORK/headers" -d "{\"username\":\"admin\",\"password\":\"$ADMIN_PASSWORD\"}" "$(HTTPS_URL /api/v1/login)") == 429 ]] \
   || fail "6th login from the same address not throttled"
+retry=$(tr -d '\r' < "$WORK/headers" | sed -n 's/^retry-after: //Ip')
+(( retry > 0 && retry <= 300 )) || fail "429 without a sensible Retry-After: '$retry'"
 grep -q "$ADMIN_PASSWORD" "$WORK/server.err" && fail "password in the log"
 pass "failed logins throttled (429), no secrets in the log"

@@ -71,3 +71,10 @@ set +e; out=$(ll settings set web.nothing 1 2>&1); rc=$?; set -e
 [[ $rc == 2 && $out == *"unknown setting 'web.nothing'"* ]] || fail "CLI unknown key: $rc $out"
 [[ $(ll settings get web.hsts_max_age) == 63072000 ]] || fail "bad value changed the store"
 pass "CLI refuses bad settings naming the key (exit 2)"
+
+# A command run where there is no store says so and creates nothing.
+mkdir "$WORK/elsewhere"
+set +e; out=$(cd "$WORK/elsewhere" && "$LOCKLINE_BIN" settings get tls.level 2>&1); rc=$?; set -e
+[[ $rc != 0 && $out == *"no Lockline store"* ]] || fail "CLI without a store: $rc $out"
+[[ ! -e "$WORK/elsewhere/var" ]] || fail "CLI created a store in the wrong directory"
+pass "CLI in a directory without a store: clear error, nothing created"

@@ -1,11 +1,12 @@
 # Hosted platform: force_https, HSTS and tls.level >= intermediate hold whatever the store says;
 # attempts to weaken them fail (CLI exit code 3, API 409) and change nothing.
 source "$(dirname "$0")/lib.sh"
-write_config hosted pbx.test
-# Weak values already in the store (written before the platform became hosted).
-sed -i 's/platform = "hosted"/platform = "appliance"/' "$WORK/lockline.toml"
+# Weak values already in the store, written while the platform was an appliance.
+write_config appliance pbx.test
+start_server
 ll settings set web.force_https false >/dev/null
 ll settings set tls.level old >/dev/null
+stop_server
 sed -i 's/platform = "appliance"/platform = "hosted"/' "$WORK/lockline.toml"
 start_server
 

@@ -25,6 +25,9 @@ hsts() { curl -sk -D - -o /dev/null "$(HTTPS_URL "$1")" | tr -d '\r' | sed -n 's
 has_default_hsts() { [[ $(hsts /api/v1/health) == "max-age=63072000" ]]; }
 eventually has_default_hsts || fail "HSTS header wrong: $(hsts /api/v1/health)"
 [[ $(hsts /no/such/page) == "max-age=63072000" ]] || fail "HSTS missing on a 404"
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+curl -sk -D - -o /dev/null -H "X-Big: $big" "$(HTTPS_URL /api/v1/health)" | tr -d '\r' \
+  | grep -qi '^strict-transport-security: max-age=63072000$' || fail "HSTS missing on a 431"
 pass "HSTS on HTTPS responses, max-age 63072000 by default, on errors too"
 
 ll settings set web.hsts_include_subdomains true >/dev/null
