@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "admin/web_page.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "policy/tls_levels.hpp"
@@ -150,6 +151,7 @@ class Api {
     router_.add(V::get, "/api/v1/certificate", authenticated(&Api::get_certificate));
     router_.add(V::put, "/api/v1/certificate", authenticated(&Api::put_certificate));
     router_.add(V::get, "/api/v1/tls", authenticated(&Api::get_tls));
+    add_web_page_routes(router_);
   }
 
   asio::awaitable<Response> login(Request& request, const RequestContext& context) {

@@ -4,9 +4,11 @@
 
 #include <stdexcept>
 
-namespace lockline::policy {
-
+namespace lockline::embedded {
 extern const std::string_view kMozillaServerSideTlsJson;
+}
+
+namespace lockline::policy {
 
 namespace {
 
@@ -18,7 +20,7 @@ std::vector<std::string> strings(const boost::json::value& v) {
 }
 
 std::vector<TlsLevel> load() {
-  const auto root = boost::json::parse(kMozillaServerSideTlsJson);
+  const auto root = boost::json::parse(embedded::kMozillaServerSideTlsJson);
   const auto& configurations = root.at("configurations").as_object();
   // The order of strength is ours; everything else comes from Mozilla's data.
   const char* const names[] = {"old", "intermediate", "modern"};

@@ -82,3 +82,13 @@ retry=$(tr -d '\r' < "$WORK/headers" | sed -n 's/^retry-after: //Ip')
 (( retry > 0 && retry <= 300 )) || fail "429 without a sensible Retry-After: '$retry'"
 grep -q "$ADMIN_PASSWORD" "$WORK/server.err" && fail "password in the log"
 pass "failed logins throttled (429), no secrets in the log"
+
+# The admin page and its assets, with a strict Content-Security-Policy.
+[[ $(api -D "$WORK/headers" "$(HTTPS_URL /)") == 200 ]] || fail "admin page"
+grep -q '<form id="login"' "$WORK/body" || fail "admin page has no login form"
+tr -d '\r' < "$WORK/headers" | grep -qi "^content-security-policy: default-src 'self'" || fail "no CSP"
+for asset in /admin.js /admin.css; do
+  [[ $(api "$(HTTPS_URL $asset)") == 200 && -s "$WORK/body" ]] || fail "asset $asset"
+done
+curl -sk "$(HTTPS_URL /admin.js)" | grep -q "'/login'" || fail "admin.js does not use the API"
+pass "admin page served with CSP"
