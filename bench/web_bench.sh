@@ -123,14 +123,14 @@ http = "127.0.0.1:$LL_HTTP_PORT"
 https = "127.0.0.1:$LL_PORT"
 CONF
 ll() { "$LOCKLINE_BIN" --config "$LL_DIR/lockline.toml" "$@"; }
-ll settings set tls.level "$LEVEL" >/dev/null
-[[ $(ll settings get tls.level) == "$LEVEL" ]] || die "could not set tls.level $LEVEL"
-
 log "starting Lockline ($THREADS threads) on 127.0.0.1:$LL_PORT"
 "$LOCKLINE_BIN" --config "$LL_DIR/lockline.toml" serve --threads "$THREADS" \
   > "$LL_DIR/server.out" 2> "$LL_DIR/server.err" &
 LOCKLINE_PID=$!
 wait_health "$LL_PORT" "$LOCKLINE_PID" Lockline
+ll settings set tls.level "$LEVEL" >/dev/null
+[[ $(ll settings get tls.level) == "$LEVEL" ]] || die "could not set tls.level $LEVEL"
+sleep 2  # the server applies a change within 2 s
 
 # --- the same certificates for nginx ----------------------------------------------------------
 NG_DIR="$WORK/nginx"
