@@ -7,7 +7,8 @@ packages=(build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libsodium-dev
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev openssl ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev googletest curl sslscan python3 clang clang-format libclang-rt-14-dev)
+  packages+=(libgtest-dev googletest curl sslscan python3 clang clang-format libclang-rt-14-dev
+    sip-tester baresip-core)
 fi
 
 missing=()

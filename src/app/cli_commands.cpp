@@ -1,13 +1,12 @@
 #include "app/cli_commands.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "admin/admin_auth.hpp"
 #include "admin/certificate_service.hpp"
 #include "admin/settings_service.hpp"
+#include "app/cli_output.hpp"
 #include "app/store_setup.hpp"
 #include "policy/tls_levels.hpp"
 #include "store/credential_repository.hpp"
@@ -17,27 +16,6 @@
 namespace lockline::app {
 
 namespace {
-
-int exit_code(const Error& e) {
-  std::cerr << "error: " << e.message << "\n";
-  switch (e.kind) {
-    case ErrorKind::invalid:
-    case ErrorKind::not_found:
-      return 2;
-    case ErrorKind::conflict:
-      return 3;
-    default:
-      return 1;
-  }
-}
-
-Result<std::string> read_file(const std::string& path, const std::string& option) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(option + ": cannot read '" + path + "'", option);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void print_setting(const admin::SettingView& v) {
   std::string enforced = "-";

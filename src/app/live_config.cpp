@@ -59,26 +59,37 @@ void LiveConfig::reload(bool at_start) {
   web_policy_.publish(std::move(policy));
 
   const auto certificates = store::CertificateRepository(db_).active(store::kDefaultTenant);
-  std::string inputs = settings.get("tls.level");
+  std::string certificate_ids;
   std::vector<tls::CertificateKeyPair> pairs;
   for (const auto& c : certificates) {
-    inputs += "," + std::to_string(c.id);
+    certificate_ids += "," + std::to_string(c.id);
     pairs.push_back({c.chain_pem, c.key_pem});
   }
-  if (inputs == tls_inputs_) return;
-  const auto* level = policy::find_tls_level(settings.get("tls.level"));
+  const auto level = settings.get("tls.level");
+  publish_context(web_tls_, level, certificate_ids, pairs, at_start);
+  // SIP over TLS: fixed at `old`, not a setting, for the handsets (issue 3); same certificates.
+  publish_context(sip_tls_, "old", certificate_ids, pairs, at_start);
+}
+
+void LiveConfig::publish_context(Published& published, const std::string& level_name,
+                                 const std::string& certificate_ids,
+                                 const std::vector<tls::CertificateKeyPair>& pairs, bool at_start) {
+  const auto inputs = level_name + certificate_ids;
+  if (inputs == published.inputs) return;
+  const auto* level = policy::find_tls_level(level_name);
   auto context = tls::build_server_context(*level, pairs);
   if (!context) {
-    if (at_start)
+    if (at_start) {
       throw std::runtime_error("cannot build the TLS context: " + context.error().message);
+    }
     spdlog::error("new TLS configuration rejected, keeping the current one: {}",
                   context.error().message);
     return;
   }
-  tls_context_.publish(std::move(*context));
-  tls_inputs_ = inputs;
-  spdlog::info("TLS: level {} with {} certificate(s){}", level->name, pairs.size(),
-               at_start ? "" : " (applied to new connections)");
+  published.context.publish(std::move(*context));
+  published.inputs = inputs;
+  spdlog::info("TLS ({}): level {} with {} certificate(s){}", published.name, level->name,
+               pairs.size(), at_start ? "" : " (applied to new connections)");
 }
 
 }  // namespace lockline::app

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/snapshot.hpp"
 #include "http/transport_security.hpp"
@@ -26,10 +27,22 @@ class LiveConfig {
   void poll();
 
   const Snapshot<http::WebPolicy>& web_policy() const { return web_policy_; }
-  const Snapshot<tls::ServerContext>& tls_context() const { return tls_context_; }
+  // HTTPS (and provisioning): at the tls.level setting.
+  const Snapshot<tls::ServerContext>& tls_context() const { return web_tls_.context; }
+  // SIP over TLS: always Mozilla `old`, for handsets; the same certificates.
+  const Snapshot<tls::ServerContext>& sip_tls_context() const { return sip_tls_.context; }
 
  private:
+  struct Published {
+    explicit Published(const char* n) : name(n) {}
+    const char* name;
+    std::string inputs;  // level + certificate ids the current context was built from
+    Snapshot<tls::ServerContext> context;
+  };
   void reload(bool at_start);
+  void publish_context(Published& published, const std::string& level_name,
+                       const std::string& certificate_ids,
+                       const std::vector<tls::CertificateKeyPair>& pairs, bool at_start);
 
   // Its own connection: data_version only moves for commits made by other connections.
   store::Database db_;
@@ -37,9 +50,9 @@ class LiveConfig {
   std::uint16_t https_port_;
   std::string hostname_;
   std::int64_t data_version_ = -1;
-  std::string tls_inputs_;  // level + certificate ids the current context was built from
   Snapshot<http::WebPolicy> web_policy_;
-  Snapshot<tls::ServerContext> tls_context_;
+  Published web_tls_{"web"};
+  Published sip_tls_{"SIP"};
 };
 
 }  // namespace lockline::app

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/cli_commands.hpp"
+#include "app/extension_commands.hpp"
 #include "app/serve_command.hpp"
 #include "core/logging.hpp"
 #include "store/database.hpp"
@@ -78,6 +79,37 @@ int main(int argc, char** argv) {
   tls_cmd->require_subcommand(1);
   tls_cmd->add_subcommand("levels", "the Mozilla levels and what this OpenSSL lacks")
       ->callback([&] { run = tls_levels; });
+
+  auto* extension_cmd = cli.add_subcommand("extension", "SIP extensions (phone accounts)");
+  extension_cmd->require_subcommand(1);
+  lockline::pbx::ExtensionInput extension;
+  auto* ext_add = extension_cmd->add_subcommand("add", "add an extension");
+  ext_add->add_option("number", extension.number, "1 to 15 digits")->required();
+  ext_add->add_option("--password", extension.password, "SIP password, 8 to 128 characters")
+      ->required();
+  ext_add->add_option("--name", extension.display_name, "display name");
+  ext_add->callback([&] { run = [&](const Config& c) { return extension_add(c, extension); }; });
+  std::string csv_file;
+  auto* ext_import =
+      extension_cmd->add_subcommand("import", "add many: CSV lines extension,password,name");
+  ext_import->add_option("file", csv_file)->required();
+  ext_import->callback(
+      [&] { run = [&](const Config& c) { return extension_import(c, csv_file); }; });
+  auto* ext_passwd = extension_cmd->add_subcommand("passwd", "change an extension's password");
+  ext_passwd->add_option("number", extension.number)->required();
+  ext_passwd->add_option("--password", extension.password)->required();
+  ext_passwd->callback([&] {
+    run = [&](const Config& c) {
+      return extension_passwd(c, extension.number, extension.password);
+    };
+  });
+  auto* ext_remove = extension_cmd->add_subcommand("remove", "remove an extension");
+  ext_remove->add_option("number", extension.number)->required();
+  ext_remove->callback(
+      [&] { run = [&](const Config& c) { return extension_remove(c, extension.number); }; });
+  extension_cmd->add_subcommand("list", "list extensions")->callback([&] { run = extension_list; });
+  cli.add_subcommand("registrations", "registered phones: contact, transport, source, expiry")
+      ->callback([&] { run = registrations_list; });
 
   try {
     cli.parse(argc, argv);

@@ -4,12 +4,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <ctime>
 #include <iostream>
 #include <thread>
 
@@ -18,6 +20,15 @@
 #include "app/store_setup.hpp"
 #include "core/io_pool.hpp"
 #include "http/server.hpp"
+#include "pbx/auth_throttle.hpp"
+#include "pbx/authenticator.hpp"
+#include "pbx/directory.hpp"
+#include "pbx/location.hpp"
+#include "pbx/registrar.hpp"
+#include "pbx/sip_service.hpp"
+#include "sip/nonce.hpp"
+#include "sip/server.hpp"
+#include "store/extension_repository.hpp"
 
 namespace lockline::app {
 
@@ -35,6 +46,31 @@ asio::awaitable<void> watch(LiveConfig& live) {
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;
     live.poll();
+  }
+}
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// On the thread that may block: picks up extension changes, writes registration changes behind
+// (so a restart loses at most about a second of them) and forgets lapsed registrations.
+asio::awaitable<void> maintain_sip(store::Database& db, pbx::Directory& directory,
+                                   pbx::Location& location, asio::steady_timer& timer) {
+  constexpr auto kInterval = std::chrono::seconds(1);
+  constexpr int kExpireEvery = 30;
+  for (int tick = 1;; ++tick) {
+    timer.expires_after(kInterval);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    try {
+      directory.refresh();
+      location.flush(db);
+      if (tick % kExpireEvery == 0) {
+        location.expire(unix_now());
+        store::ExtensionRepository(db).delete_expired_bindings(unix_now());
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("SIP housekeeping failed, trying again: {}", e.what());
+    }
   }
 }
 
@@ -68,6 +104,26 @@ int serve(const Config& config, const ServeOptions& options) {
   const unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
   IoPool pool(threads);
   asio::thread_pool blocking(1);
+
+  // SIP: the accounts and registrations in memory, the store behind them.
+  const auto box = open_credentials_box(config);
+  pbx::Directory directory(*db, box);
+  directory.refresh();
+  pbx::Location location;
+  location.load(*db, unix_now());
+  pbx::AuthThrottle throttle;
+  sip::NonceAuthority nonces;
+  pbx::Authenticator authenticator(nonces, throttle);
+  pbx::Registrar registrar(directory, location, authenticator);
+  pbx::SipService sip_service(throttle, registrar);
+  sip::Server sip_server(pool, sip_service, live.sip_tls_context());
+  sip_server.listen_udp(config.sip_udp);
+  sip_server.listen_tcp(config.sip_tcp);
+  sip_server.listen_tls(config.sip_tls);
+  asio::steady_timer sip_timer(blocking.get_executor());
+  asio::co_spawn(blocking.get_executor(), maintain_sip(*db, directory, location, sip_timer),
+                 asio::detached);
+
   http::Server server(pool,
                       admin::make_api_handler(
                           {settings, certificates, auth, config.platform, blocking.get_executor()}),
@@ -85,10 +141,13 @@ int serve(const Config& config, const ServeOptions& options) {
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     server.stop();
+    sip_server.stop();
+    asio::post(blocking.get_executor(), [&] { sip_timer.cancel(); });
     pool.stop();
   });
   pool.run();
   blocking.join();
+  location.flush(*db);  // what changed since the last write
   return 0;
 }
 

@@ -27,4 +27,9 @@ std::unique_ptr<store::Database> open_store(const Config& config, StoreUse use) 
   return db;
 }
 
+SecretBox open_credentials_box(const Config& config) {
+  umask(077);
+  return SecretBox::open_or_create(config.data_dir / "keys" / "credentials.key");
+}
+
 }  // namespace lockline::app

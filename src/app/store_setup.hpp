@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "app/config.hpp"
+#include "core/secret_box.hpp"
 #include "store/database.hpp"
 
 namespace lockline::app {
@@ -13,5 +14,9 @@ std::filesystem::path database_file(const Config& config);
 // command run in the wrong directory says so instead of making an empty store there.
 enum class StoreUse { serve, command };
 std::unique_ptr<store::Database> open_store(const Config& config, StoreUse use = StoreUse::command);
+
+// The key that seals SIP passwords: <data_dir>/keys/credentials.key, made on first use. Kept
+// apart from the database so that a copy of the database alone reveals no password.
+SecretBox open_credentials_box(const Config& config);
 
 }  // namespace lockline::app

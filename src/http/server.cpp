@@ -13,6 +13,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "core/listener.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "tls/tls_stream.hpp"
@@ -31,18 +32,6 @@ struct Server::Acceptor {
 };
 
 namespace {
-
-// Counts a connection for as long as its coroutine lives.
-class ConnectionSlot {
- public:
-  explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
-  ~ConnectionSlot() { --count_; }
-  ConnectionSlot(const ConnectionSlot&) = delete;
-  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-
- private:
-  std::atomic<std::size_t>& count_;
-};
 
 // The answer to a request that could not be read, or nothing when the connection just ends.
 std::optional<Response> read_error_response(const boost::system::error_code& ec) {
@@ -82,20 +71,6 @@ std::string serialize(const Response& response) {
   return out;
 }
 
-struct PlainTransport {
-  tcp::socket& socket;
-
-  asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(void* data,
-                                                                               std::size_t size) {
-    auto [ec, n] = co_await socket.async_read_some(asio::buffer(data, size), use_nothrow);
-    co_return std::pair{ec, n};
-  }
-  asio::awaitable<boost::system::error_code> write_all(const void* data, std::size_t size) {
-    auto [ec, n] = co_await asio::async_write(socket, asio::buffer(data, size), use_nothrow);
-    co_return ec;
-  }
-};
-
 }  // namespace
 
 Server::Server(IoPool& pool, Handler handler, const Snapshot<WebPolicy>& policy,
@@ -104,20 +79,13 @@ Server::Server(IoPool& pool, Handler handler, const Snapshot<WebPolicy>& policy,
 
 Server::~Server() = default;
 
-// One acceptor per thread on the same port (SO_REUSEPORT): the kernel spreads connections
-// over the threads and a new connection never hops between threads.
+// One acceptor per thread on the same port: a new connection never hops between threads.
 std::uint16_t Server::listen(const Endpoint& endpoint, bool secure) {
-  using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
   std::uint16_t port = endpoint.port;
   for (std::size_t i = 0; i < pool_.size(); ++i) {
     auto acceptor = std::make_shared<Acceptor>(pool_.at(i));
     acceptor->secure = secure;
-    const tcp::endpoint address(asio::ip::make_address(endpoint.host), port);
-    acceptor->socket.open(address.protocol());
-    acceptor->socket.set_option(tcp::acceptor::reuse_address(true));
-    acceptor->socket.set_option(reuse_port(true));
-    acceptor->socket.bind(address);
-    acceptor->socket.listen(asio::socket_base::max_listen_connections);
+    acceptor->socket = open_shared_acceptor(pool_.at(i), endpoint.host, port);
     port = acceptor->socket.local_endpoint().port();  // the first one's, when 0 was asked for
     acceptors_.push_back(acceptor);
     asio::co_spawn(pool_.at(i), accept_loop(acceptor), asio::detached);
@@ -164,7 +132,7 @@ asio::awaitable<void> Server::serve_plain(tcp::socket socket) {
   RequestContext context{false, socket.remote_endpoint(ec).address().to_string()};
   if (ec) co_return;
   Deadline deadline(socket);
-  PlainTransport transport{socket};
+  PlainStream transport{socket};
   co_await serve_requests(transport, deadline, context);
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }

@@ -7,7 +7,7 @@ namespace lockline::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: tenants from the start (the appliance is a platform with one tenant), settings,
     // admin credentials, certificates.
     R"sql(
@@ -56,6 +56,50 @@ CREATE TABLE certificates (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX certificates_active ON certificates (tenant_id, active);
+)sql",
+    // 2: SIP extensions and their registrations. A password is kept sealed (the provisioning
+    // issue hands it to phones) and as HA1 per digest algorithm for the realm it was made for.
+    // revisions.extensions moves on every change, so the server reloads only when they change.
+    R"sql(
+CREATE TABLE extensions (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  number TEXT NOT NULL,
+  display_name TEXT NOT NULL,
+  password_sealed TEXT NOT NULL,
+  ha1_realm TEXT NOT NULL,
+  ha1_md5 TEXT NOT NULL,
+  ha1_sha256 TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, number)
+);
+CREATE TABLE sip_bindings (
+  tenant_id INTEGER NOT NULL,
+  extension TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  transport TEXT NOT NULL,
+  source TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  call_id TEXT NOT NULL,
+  cseq INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, extension, contact)
+);
+CREATE TABLE revisions (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT INTO revisions (name, value) VALUES ('extensions', 0);
+CREATE TRIGGER extensions_added AFTER INSERT ON extensions BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'extensions';
+END;
+CREATE TRIGGER extensions_changed AFTER UPDATE ON extensions BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'extensions';
+END;
+CREATE TRIGGER extensions_removed AFTER DELETE ON extensions BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'extensions';
+  DELETE FROM sip_bindings WHERE tenant_id = old.tenant_id AND extension = old.number;
+END;
 )sql",
 };
 

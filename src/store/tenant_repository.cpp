@@ -15,4 +15,14 @@ void ensure_default_tenant(Database& db, const std::string& domain, bool update_
       .run();
 }
 
+std::vector<TenantRecord> list_tenants(Database& db) {
+  auto lock = db.lock();
+  auto statement = db.prepare("SELECT id, name, domain FROM tenants ORDER BY id");
+  std::vector<TenantRecord> result;
+  while (statement.step()) {
+    result.push_back({statement.integer(0), statement.text(1), statement.text(2)});
+  }
+  return result;
+}
+
 }  // namespace lockline::store

@@ -33,9 +33,9 @@ class StoreTest : public ::testing::Test {
 
 TEST_F(StoreTest, MigratesOnceAndKeepsTheVersion) {
   auto db = open();
-  EXPECT_EQ(schema_version(*db), 1);
+  EXPECT_EQ(schema_version(*db), 2);
   migrate(*db);
-  EXPECT_EQ(schema_version(*db), 1);
+  EXPECT_EQ(schema_version(*db), 2);
   auto count = db->prepare("SELECT count(*) FROM tenants");
   ASSERT_TRUE(count.step());
   EXPECT_EQ(count.integer(0), 1);

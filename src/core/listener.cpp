@@ -1,0 +1,53 @@
+#include "core/listener.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+namespace lockline {
+
+namespace asio = boost::asio;
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+asio::ip::tcp::acceptor open_shared_acceptor(asio::io_context& context, const std::string& host,
+                                             std::uint16_t port) {
+  const asio::ip::tcp::endpoint address(asio::ip::make_address(host), port);
+  asio::ip::tcp::acceptor acceptor(context);
+  acceptor.open(address.protocol());
+  acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
+  acceptor.set_option(reuse_port(true));
+  acceptor.bind(address);
+  acceptor.listen(asio::socket_base::max_listen_connections);
+  return acceptor;
+}
+
+asio::ip::udp::socket open_shared_udp_socket(asio::io_context& context, const std::string& host,
+                                             std::uint16_t port) {
+  const asio::ip::udp::endpoint address(asio::ip::make_address(host), port);
+  asio::ip::udp::socket socket(context);
+  socket.open(address.protocol());
+  socket.set_option(asio::socket_base::reuse_address(true));
+  socket.set_option(reuse_port(true));
+  // Bursts of datagrams wait in the kernel while a thread is busy: give them room.
+  boost::system::error_code ignored;
+  socket.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
+  socket.set_option(asio::socket_base::send_buffer_size(1 << 20), ignored);
+  socket.bind(address);
+  socket.non_blocking(true);
+  return socket;
+}
+
+asio::awaitable<std::pair<boost::system::error_code, std::size_t>> PlainStream::read_some(
+    void* data, std::size_t size) {
+  auto [ec, n] = co_await socket.async_read_some(asio::buffer(data, size), use_nothrow);
+  co_return std::pair{ec, n};
+}
+
+asio::awaitable<boost::system::error_code> PlainStream::write_all(const void* data,
+                                                                  std::size_t size) {
+  auto [ec, n] = co_await asio::async_write(socket, asio::buffer(data, size), use_nothrow);
+  co_return ec;
+}
+
+}  // namespace lockline

@@ -1,0 +1,52 @@
+#pragma once
+// Digest authentication of SIP requests (RFC 3261 §22, RFC 7616, RFC 8760): the challenge, and
+// the check of an answer against an account's HA1. REGISTER uses Authorization/WWW-Authenticate
+// (401); INVITE will use the Proxy- pair (407) with the same nonces.
+#include <string>
+#include <string_view>
+
+#include "pbx/auth_throttle.hpp"
+#include "pbx/directory.hpp"
+#include "sip/message.hpp"
+#include "sip/nonce.hpp"
+#include "sip/peer.hpp"
+
+namespace lockline::pbx {
+
+enum class AuthVerdict {
+  authenticated,
+  challenge,  // no credentials for our realm (or an algorithm we do not offer): 401
+  stale,      // right password, but the nonce expired, is not ours, or nc was replayed
+  wrong,      // a wrong answer: 403, and a failure for the throttle
+  malformed,  // credentials that do not parse: 400 with `reason`
+};
+
+struct AuthResult {
+  AuthVerdict verdict;
+  std::string reason;  // for malformed
+};
+
+class Authenticator {
+ public:
+  Authenticator(sip::NonceAuthority& nonces, AuthThrottle& throttle)
+      : nonces_(nonces), throttle_(throttle) {}
+
+  // Checks the request's credentials for `user` in `realm`; counts wrong ones with the throttle.
+  AuthResult check(const sip::Message& request, const sip::Peer& peer, std::string_view realm,
+                   std::string_view user, const Account& account,
+                   sip::HeaderId header = sip::HeaderId::authorization);
+
+  // A request for an extension that does not exist: probing, counted like a wrong password.
+  void record_unknown_user(const sip::Peer& peer);
+
+  // Challenge header lines (each ending in CRLF), SHA-256 first as RFC 8760 §2.4 asks, a
+  // fresh nonce in each: "WWW-Authenticate" or "Proxy-Authenticate".
+  std::string challenge(std::string_view realm, bool stale,
+                        std::string_view header_name = "WWW-Authenticate");
+
+ private:
+  sip::NonceAuthority& nonces_;
+  AuthThrottle& throttle_;
+};
+
+}  // namespace lockline::pbx

@@ -1,0 +1,182 @@
+#include "pbx/location.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "store/extension_repository.hpp"
+
+namespace lockline::pbx {
+
+namespace {
+
+void drop_expired(std::vector<Binding>& bindings, std::int64_t now) {
+  std::erase_if(bindings, [now](const Binding& b) { return b.expires_at <= now; });
+}
+
+std::string source_text(const sip::Peer& peer) { return peer.to_string(); }
+
+// "192.0.2.1:5060" or "[2001:db8::1]:5060", as Peer::to_string writes it.
+std::optional<sip::Peer> parse_source(const std::string& transport, const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  const int port = std::atoi(text.c_str() + colon + 1);
+  if (ec || port <= 0 || port > 65535) return std::nullopt;
+  sip::Peer peer;
+  peer.transport = transport == "tls"   ? sip::Transport::tls
+                   : transport == "tcp" ? sip::Transport::tcp
+                                        : sip::Transport::udp;
+  peer.address = address;
+  peer.port = static_cast<std::uint16_t>(port);
+  return peer;
+}
+
+}  // namespace
+
+std::string Location::key_of(const Aor& aor) {
+  return std::to_string(aor.tenant_id) + ':' + aor.extension;
+}
+
+Location::Shard& Location::shard_for(const std::string& key) {
+  return shards_[std::hash<std::string>{}(key) % kShards];
+}
+
+const Location::Shard& Location::shard_for(const std::string& key) const {
+  return shards_[std::hash<std::string>{}(key) % kShards];
+}
+
+// RFC 3261 §10.3 steps 6-8: a request older than what a binding was made with (same Call-ID,
+// lower or equal CSeq) is out of order; otherwise each contact is added, refreshed or removed.
+Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& update) {
+  const auto key = key_of(aor);
+  auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto& current = shard.aors[key];
+  drop_expired(current, update.now);
+  auto next = current;
+  const auto out_of_order = [&](const Binding& b) {
+    return b.call_id == update.call_id && b.cseq >= update.cseq;
+  };
+  if (update.remove_all) {
+    if (std::any_of(next.begin(), next.end(), out_of_order)) {
+      return {Outcome::out_of_order, current};
+    }
+    next.clear();
+  }
+  for (const auto& change : update.contacts) {
+    auto it = std::find_if(next.begin(), next.end(),
+                           [&](const Binding& b) { return b.contact == change.contact; });
+    if (it != next.end() && out_of_order(*it)) return {Outcome::out_of_order, current};
+    if (change.expires == 0) {
+      if (it != next.end()) next.erase(it);
+      continue;
+    }
+    if (it == next.end()) {
+      next.push_back({change.contact, {}, {}, {}, 0, 0});
+      it = std::prev(next.end());
+    }
+    it->source = update.source;
+    it->user_agent = update.user_agent;
+    it->call_id = update.call_id;
+    it->cseq = update.cseq;
+    it->expires_at = update.now + change.expires;
+  }
+  if (next.size() > max_per_aor_) return {Outcome::too_many, current};
+  current = std::move(next);
+  shard.dirty.insert(key);
+  if (current.empty()) {
+    shard.aors.erase(key);
+    return {Outcome::updated, {}};
+  }
+  return {Outcome::updated, current};
+}
+
+std::vector<Binding> Location::lookup(const Aor& aor, std::int64_t now) const {
+  const auto key = key_of(aor);
+  const auto& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  const auto it = shard.aors.find(key);
+  if (it == shard.aors.end()) return {};
+  auto bindings = it->second;
+  drop_expired(bindings, now);
+  return bindings;
+}
+
+std::size_t Location::size() const {
+  std::size_t count = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& [key, bindings] : shard.aors) count += bindings.size();
+  }
+  return count;
+}
+
+void Location::load(store::Database& db, std::int64_t now) {
+  store::ExtensionRepository repository(db);
+  repository.delete_expired_bindings(now);
+  std::size_t loaded = 0;
+  for (auto& record : repository.bindings(now)) {
+    const auto source = parse_source(record.transport, record.source);
+    if (!source) continue;
+    const auto key = key_of({record.tenant_id, record.extension});
+    auto& shard = shard_for(key);
+    std::lock_guard lock(shard.mutex);
+    shard.aors[key].push_back({std::move(record.contact), *source, std::move(record.user_agent),
+                               std::move(record.call_id), static_cast<std::uint32_t>(record.cseq),
+                               record.expires_at});
+    ++loaded;
+  }
+  if (loaded > 0) spdlog::info("SIP: {} registration(s) restored from the store", loaded);
+}
+
+void Location::flush(store::Database& db) {
+  std::vector<std::pair<std::int64_t, std::string>> aors;
+  std::vector<store::BindingRecord> records;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (const auto& key : shard.dirty) {
+      const auto colon = key.find(':');
+      const std::int64_t tenant_id = std::stoll(key.substr(0, colon));
+      auto extension = key.substr(colon + 1);
+      if (const auto it = shard.aors.find(key); it != shard.aors.end()) {
+        for (const auto& b : it->second) {
+          records.push_back({tenant_id, extension, b.contact,
+                             std::string(sip::transport_name(b.source.transport)),
+                             source_text(b.source), b.user_agent, b.call_id, b.cseq, b.expires_at});
+        }
+      }
+      aors.emplace_back(tenant_id, std::move(extension));
+    }
+    shard.dirty.clear();
+  }
+  if (aors.empty()) return;
+  try {
+    store::ExtensionRepository(db).replace_bindings(aors, records);
+  } catch (const std::exception& e) {
+    // Still in memory, and marked to be written again with the next flush.
+    spdlog::error("SIP: writing {} registration change(s) failed: {}", aors.size(), e.what());
+    for (const auto& [tenant_id, extension] : aors) {
+      const auto key = key_of({tenant_id, extension});
+      auto& shard = shard_for(key);
+      std::lock_guard lock(shard.mutex);
+      shard.dirty.insert(key);
+    }
+  }
+}
+
+void Location::expire(std::int64_t now) {
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (auto it = shard.aors.begin(); it != shard.aors.end();) {
+      drop_expired(it->second, now);
+      it = it->second.empty() ? shard.aors.erase(it) : std::next(it);
+    }
+  }
+}
+
+}  // namespace lockline::pbx

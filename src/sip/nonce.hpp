@@ -1,0 +1,67 @@
+#pragma once
+// Digest nonces minted by the server and checked without a table: a nonce carries its issue time
+// and a serial number, sealed with an HMAC-SHA256 under a secret drawn at start-up. Only the
+// nonce counts (nc) are remembered, to refuse replays, and only for a nonce's lifetime.
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace lockline::sip {
+
+class NonceAuthority {
+ public:
+  using Clock = std::function<std::int64_t()>;  // seconds, monotonic; tests inject their own
+
+  explicit NonceAuthority(std::int64_t lifetime_seconds = 300, Clock clock = {});
+  ~NonceAuthority();
+  NonceAuthority(const NonceAuthority&) = delete;
+  NonceAuthority& operator=(const NonceAuthority&) = delete;
+
+  std::string mint();
+
+  enum class State { valid, stale, forged };
+  struct Check {
+    State state;
+    std::uint64_t serial;
+  };
+  Check check(std::string_view nonce) const;
+
+  // Call once the digest has verified: true when nc is higher than every count seen with this
+  // nonce (a client may reuse a nonce with a growing nc); false for a replay.
+  bool accept_count(std::uint64_t serial, std::uint32_t nc);
+
+  // The opaque value of our challenges: fixed for the process, echoed by clients.
+  const std::string& opaque() const { return opaque_; }
+
+ private:
+  std::array<unsigned char, 16> seal(const unsigned char* data, std::size_t size) const;
+  std::int64_t now() const;
+
+  static constexpr std::size_t kShards = 64;
+  // Counts live in two generations, each as old as one nonce lifetime: swapping them drops
+  // the counts of nonces that can no longer verify, so memory follows the challenge rate.
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::uint64_t, std::uint32_t> current, previous;
+    std::int64_t generation_start = 0;
+  };
+
+  std::int64_t lifetime_;
+  Clock clock_;
+  EVP_MD_CTX* inner_ = nullptr;  // SHA-256 keyed with K ^ ipad, copied for each use
+  EVP_MD_CTX* outer_ = nullptr;  // keyed with K ^ opad
+  std::string opaque_;
+  std::array<Shard, kShards> shards_;
+};
+
+// "00000001" -> 1; nullopt unless exactly 8 hex digits (RFC 7616 nc-value).
+std::optional<std::uint32_t> parse_nonce_count(std::string_view nc);
+
+}  // namespace lockline::sip

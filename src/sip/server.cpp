@@ -1,0 +1,323 @@
+#include "sip/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <array>
+
+#include "core/listener.hpp"
+#include "sip/header_values.hpp"
+#include "sip/response.hpp"
+#include "sip/server_transactions.hpp"
+#include "tls/tls_stream.hpp"
+
+namespace lockline::sip {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using udp = asio::ip::udp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr auto kTimerTick = std::chrono::milliseconds(100);  // timer G's precision
+constexpr std::size_t kDatagramsPerWakeup = 256;             // then let other work run
+constexpr std::string_view kPong = "\r\n";                   // RFC 5626 §4.4.1
+
+// Where a UDP response goes (RFC 3261 §18.2.2, RFC 3581 §4): the packet's source address, and
+// its source port when the client asked with rport, else the port in the Via's sent-by.
+udp::endpoint udp_destination(const Message& request, const udp::endpoint& from) {
+  const auto via = parse_via(request.header(HeaderId::via));
+  if (!via || via->rport) return from;
+  return {from.address(), via->sent_by.port.value_or(5060)};
+}
+
+}  // namespace
+
+struct Server::Worker {
+  explicit Worker(asio::io_context& context) : timer(context) {}
+  ServerTransactions transactions;
+  asio::steady_timer timer;
+  std::unique_ptr<udp::socket> udp_socket;
+  std::string scratch;  // the last answer not kept by a transaction
+  bool stopped = false;
+};
+
+struct Server::Acceptor {
+  explicit Acceptor(tcp::acceptor a, Transport t, Worker& w)
+      : socket(std::move(a)), transport(t), worker(w) {}
+  tcp::acceptor socket;
+  Transport transport;
+  Worker& worker;
+};
+
+Server::Server(IoPool& pool, RequestHandler& handler, const Snapshot<tls::ServerContext>& tls,
+               ServerLimits limits)
+    : pool_(pool), handler_(handler), tls_(tls), limits_(limits) {
+  for (std::size_t i = 0; i < pool_.size(); ++i) {
+    workers_.push_back(std::make_unique<Worker>(pool_.at(i)));
+    asio::co_spawn(pool_.at(i), timer_loop(*workers_.back()), asio::detached);
+  }
+}
+
+Server::~Server() = default;
+
+std::uint16_t Server::listen_udp(const Endpoint& endpoint) {
+  std::uint16_t port = endpoint.port;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    Worker& worker = *workers_[i];
+    if (worker.udp_socket) throw std::logic_error("one SIP UDP listener per server");
+    worker.udp_socket =
+        std::make_unique<udp::socket>(open_shared_udp_socket(pool_.at(i), endpoint.host, port));
+    port = worker.udp_socket->local_endpoint().port();
+    asio::co_spawn(pool_.at(i), udp_loop(worker), asio::detached);
+  }
+  spdlog::info("listening for SIP over UDP on {}", Endpoint{endpoint.host, port}.to_string());
+  return port;
+}
+
+std::uint16_t Server::listen_tcp(const Endpoint& endpoint) {
+  return listen_stream(endpoint, Transport::tcp);
+}
+
+std::uint16_t Server::listen_tls(const Endpoint& endpoint) {
+  return listen_stream(endpoint, Transport::tls);
+}
+
+std::uint16_t Server::listen_stream(const Endpoint& endpoint, Transport transport) {
+  std::uint16_t port = endpoint.port;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    auto acceptor = std::make_shared<Acceptor>(
+        open_shared_acceptor(pool_.at(i), endpoint.host, port), transport, *workers_[i]);
+    port = acceptor->socket.local_endpoint().port();
+    acceptors_.push_back(acceptor);
+    asio::co_spawn(pool_.at(i), accept_loop(acceptor), asio::detached);
+  }
+  spdlog::info("listening for SIP over {} on {}", transport == Transport::tls ? "TLS" : "TCP",
+               Endpoint{endpoint.host, port}.to_string());
+  return port;
+}
+
+void Server::stop() {
+  for (auto& acceptor : acceptors_) {
+    asio::post(acceptor->socket.get_executor(), [acceptor] {
+      boost::system::error_code ignored;
+      acceptor->socket.close(ignored);
+    });
+  }
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    asio::post(pool_.at(i), [worker = workers_[i].get()] {
+      worker->stopped = true;
+      worker->timer.cancel();
+      boost::system::error_code ignored;
+      if (worker->udp_socket) worker->udp_socket->close(ignored);
+    });
+  }
+}
+
+const std::string* Server::process(Worker& worker, const Message& request, const Peer& peer,
+                                   const Peer& reply_to) {
+  counters_.requests.fetch_add(1, std::memory_order_relaxed);
+  const auto now = ServerTransactions::Clock::now();
+  const auto match = worker.transactions.on_request(request, now);
+  if (match.verdict == ServerTransactions::Verdict::resend) {
+    counters_.retransmissions.fetch_add(1, std::memory_order_relaxed);
+    return match.response;
+  }
+  if (match.verdict == ServerTransactions::Verdict::absorbed) return nullptr;
+  Reply reply;
+  try {
+    reply = handler_.handle(request, peer);
+  } catch (const std::exception& e) {
+    // A store failure, say: the client may retry; the details stay in our log.
+    spdlog::error("SIP {} from {} failed: {}", request.method_text(), peer.to_string(), e.what());
+    reply = {500, {}, false};
+    build_response(reply.bytes, request, peer, 500, "Server Internal Error");
+  }
+  if (reply.bytes.empty()) return nullptr;
+  if (reply.keep) {
+    if (const auto* kept = worker.transactions.answered(request, reply_to, reply.status,
+                                                        std::move(reply.bytes), now)) {
+      return kept;
+    }
+  }
+  worker.scratch = std::move(reply.bytes);
+  return &worker.scratch;
+}
+
+asio::awaitable<void> Server::timer_loop(Worker& worker) {
+  const auto send = [&worker](const Peer& peer, const std::string& bytes) {
+    if (!worker.udp_socket) return;
+    boost::system::error_code ignored;
+    worker.udp_socket->send_to(asio::buffer(bytes), udp::endpoint(peer.address, peer.port), 0,
+                               ignored);
+  };
+  while (!worker.stopped) {
+    worker.timer.expires_after(kTimerTick);
+    auto [ec] = co_await worker.timer.async_wait(use_nothrow);
+    if (ec) co_return;
+    worker.transactions.run_timers(ServerTransactions::Clock::now(), send);
+  }
+}
+
+// Waits until the socket is readable, then reads what is queued without waiting again: one
+// wake-up serves a burst of datagrams.
+asio::awaitable<void> Server::udp_loop(Worker& worker) {
+  udp::socket& socket = *worker.udp_socket;
+  std::vector<char> buffer(limits_.parse.message_bytes + 1);
+  for (;;) {
+    auto [ec] = co_await socket.async_wait(udp::socket::wait_read, use_nothrow);
+    if (ec || !socket.is_open()) co_return;
+    for (std::size_t i = 0; i < kDatagramsPerWakeup; ++i) {
+      udp::endpoint from;
+      boost::system::error_code read_error;
+      const auto n = socket.receive_from(asio::buffer(buffer), from, 0, read_error);
+      if (read_error == asio::error::would_block) break;
+      if (read_error) {
+        if (!socket.is_open()) co_return;
+        continue;  // an ICMP error for an earlier send, say
+      }
+      on_datagram(worker, {buffer.data(), n}, from);
+    }
+  }
+}
+
+void Server::on_datagram(Worker& worker, std::string_view bytes, const udp::endpoint& from) {
+  if (bytes.find_first_not_of("\r\n") == std::string_view::npos) return;  // a keep-alive
+  boost::system::error_code ignored;
+  auto message = parse_message(bytes, limits_.parse);
+  if (!message) {
+    counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+    const auto answer = build_error_response(bytes, message.error().message);
+    if (!answer.empty()) worker.udp_socket->send_to(asio::buffer(answer), from, 0, ignored);
+    return;
+  }
+  if (!message->is_request()) return;  // no client transactions yet: a stray response
+  const Peer peer{Transport::udp, from.address(), from.port(), 0};
+  const auto destination = udp_destination(*message, from);
+  const Peer reply_to{Transport::udp, destination.address(), destination.port(), 0};
+  if (const auto* answer = process(worker, *message, peer, reply_to)) {
+    worker.udp_socket->send_to(asio::buffer(*answer), destination, 0, ignored);
+  }
+}
+
+asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acceptor) {
+  while (acceptor->socket.is_open()) {
+    auto [ec, socket] = co_await acceptor->socket.async_accept(use_nothrow);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      spdlog::warn("SIP accept failed: {}", ec.message());
+      asio::steady_timer pause(acceptor->socket.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(use_nothrow);
+      continue;
+    }
+    if (connections_.load() >= limits_.max_connections) continue;  // closes the socket
+    const auto executor = socket.get_executor();
+    if (acceptor->transport == Transport::tls) {
+      asio::co_spawn(executor, serve_tls(std::move(socket), acceptor->worker), asio::detached);
+    } else {
+      asio::co_spawn(executor, serve_tcp(std::move(socket), acceptor->worker), asio::detached);
+    }
+  }
+}
+
+asio::awaitable<void> Server::serve_tcp(tcp::socket socket, Worker& worker) {
+  ConnectionSlot slot(connections_);
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  const Peer peer{Transport::tcp, remote.address(), remote.port(), next_connection_id_++};
+  Deadline deadline(socket);
+  PlainStream stream{socket};
+  co_await serve_stream(stream, deadline, peer, worker);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> Server::serve_tls(tcp::socket socket, Worker& worker) {
+  ConnectionSlot slot(connections_);
+  boost::system::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const auto remote = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  const Peer peer{Transport::tls, remote.address(), remote.port(), next_connection_id_++};
+  Deadline deadline(socket);
+  // The connection keeps the context it started with; a new certificate serves later ones.
+  tls::TlsStream stream(socket, tls_.get()->ssl->native_handle());
+  deadline.expires_after(limits_.handshake_timeout);
+  if (auto handshake_error = co_await stream.handshake()) {
+    spdlog::debug("SIP TLS handshake from {} failed: {}", peer.to_string(),
+                  handshake_error.message());
+    co_return;
+  }
+  co_await serve_stream(stream, deadline, peer, worker);
+  stream.close_notify();
+}
+
+// One connection, top to bottom: answer keep-alives, frame a message by its Content-Length,
+// parse it, answer it on this connection. A framing error closes the connection (there is no
+// telling where the next message starts); a message that frames but does not parse gets a 400.
+template <class Stream>
+asio::awaitable<void> Server::serve_stream(Stream& stream, Deadline& deadline, const Peer& peer,
+                                           Worker& worker) {
+  std::string buffer;
+  std::array<char, 16 * 1024> chunk;
+  std::string answer;
+  for (;;) {
+    // CRLFs before a message: each CRLFCRLF is a ping that gets a CRLF pong.
+    const auto crlfs = std::min(buffer.find_first_not_of("\r\n"), buffer.size());
+    if (crlfs > 0) {
+      const bool all = crlfs == buffer.size();
+      const std::size_t consumed = all ? crlfs - crlfs % 4 : crlfs;
+      for (std::size_t pings = consumed / 4; pings > 0; --pings) {
+        deadline.expires_after(limits_.message_timeout);
+        if (co_await stream.write_all(kPong.data(), kPong.size())) co_return;
+      }
+      buffer.erase(0, consumed);
+    }
+    if (!buffer.empty() && buffer.front() != '\r' && buffer.front() != '\n') {
+      const auto size = stream_message_size(buffer, limits_.parse);
+      if (!size) {
+        counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+        answer = build_error_response(buffer, size.error().message);
+        deadline.expires_after(limits_.message_timeout);
+        if (!answer.empty()) co_await stream.write_all(answer.data(), answer.size());
+        co_return;
+      }
+      if (*size > 0) {
+        auto message = parse_message(std::string_view(buffer).substr(0, *size), limits_.parse);
+        answer.clear();
+        if (!message) {
+          counters_.malformed.fetch_add(1, std::memory_order_relaxed);
+          answer = build_error_response(std::string_view(buffer).substr(0, *size),
+                                        message.error().message);
+        } else if (message->is_request()) {
+          // Copied: a transaction's timer may drop its kept answer while we write.
+          if (const auto* bytes = process(worker, *message, peer, peer)) answer = *bytes;
+        }
+        buffer.erase(0, *size);
+        if (!answer.empty()) {
+          deadline.expires_after(limits_.message_timeout);
+          if (co_await stream.write_all(answer.data(), answer.size())) co_return;
+        }
+        if (!buffer.empty()) deadline.expires_after(limits_.message_timeout);  // the next one
+        continue;
+      }
+    }
+    // Idle between messages; once a message has begun, its deadline runs from its first byte.
+    const bool between_messages = buffer.empty();
+    if (between_messages) deadline.expires_after(limits_.idle_timeout);
+    auto [ec, n] = co_await stream.read_some(chunk.data(), chunk.size());
+    if (ec) co_return;
+    buffer.append(chunk.data(), n);
+    if (between_messages) deadline.expires_after(limits_.message_timeout);
+  }
+}
+
+}  // namespace lockline::sip
