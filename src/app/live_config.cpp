@@ -58,6 +58,10 @@ void LiveConfig::reload(bool at_start) {
   policy->default_host = hostname_;
   web_policy_.publish(std::move(policy));
 
+  auto sip = std::make_shared<pbx::SipPolicy>();
+  sip->offer_sha256 = settings.get("sip.digest_algorithms") != "md5";
+  sip_policy_.publish(std::move(sip));
+
   const auto certificates = store::CertificateRepository(db_).active(store::kDefaultTenant);
   std::string certificate_ids;
   std::vector<tls::CertificateKeyPair> pairs;

@@ -8,6 +8,7 @@
 
 #include "core/snapshot.hpp"
 #include "http/transport_security.hpp"
+#include "pbx/sip_policy.hpp"
 #include "policy/platform.hpp"
 #include "store/database.hpp"
 #include "tls/server_context.hpp"
@@ -27,6 +28,7 @@ class LiveConfig {
   void poll();
 
   const Snapshot<http::WebPolicy>& web_policy() const { return web_policy_; }
+  const Snapshot<pbx::SipPolicy>& sip_policy() const { return sip_policy_; }
   // HTTPS (and provisioning): at the tls.level setting.
   const Snapshot<tls::ServerContext>& tls_context() const { return web_tls_.context; }
   // SIP over TLS: always Mozilla `old`, for handsets; the same certificates.
@@ -51,6 +53,7 @@ class LiveConfig {
   std::string hostname_;
   std::int64_t data_version_ = -1;
   Snapshot<http::WebPolicy> web_policy_;
+  Snapshot<pbx::SipPolicy> sip_policy_{std::make_shared<const pbx::SipPolicy>()};
   Published web_tls_{"web"};
   Published sip_tls_{"SIP"};
 };

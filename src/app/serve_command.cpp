@@ -113,7 +113,7 @@ int serve(const Config& config, const ServeOptions& options) {
   location.load(*db, unix_now());
   pbx::AuthThrottle throttle;
   sip::NonceAuthority nonces;
-  pbx::Authenticator authenticator(nonces, throttle);
+  pbx::Authenticator authenticator(nonces, throttle, live.sip_policy());
   pbx::Registrar registrar(directory, location, authenticator);
   pbx::SipService sip_service(throttle, registrar);
   sip::Server sip_server(pool, sip_service, live.sip_tls_context());

@@ -1,14 +1,9 @@
 #include "core/listener.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-
 namespace lockline {
 
 namespace asio = boost::asio;
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 asio::ip::tcp::acceptor open_shared_acceptor(asio::io_context& context, const std::string& host,
                                              std::uint16_t port) {
@@ -36,18 +31,6 @@ asio::ip::udp::socket open_shared_udp_socket(asio::io_context& context, const st
   socket.bind(address);
   socket.non_blocking(true);
   return socket;
-}
-
-asio::awaitable<std::pair<boost::system::error_code, std::size_t>> PlainStream::read_some(
-    void* data, std::size_t size) {
-  auto [ec, n] = co_await socket.async_read_some(asio::buffer(data, size), use_nothrow);
-  co_return std::pair{ec, n};
-}
-
-asio::awaitable<boost::system::error_code> PlainStream::write_all(const void* data,
-                                                                  std::size_t size) {
-  auto [ec, n] = co_await asio::async_write(socket, asio::buffer(data, size), use_nothrow);
-  co_return ec;
 }
 
 }  // namespace lockline

@@ -1,15 +1,13 @@
 #pragma once
 // What every listener shares: sockets bound with SO_REUSEPORT (one per thread on the same port,
 // so the kernel spreads connections and datagrams over the threads and nothing hops between
-// them), a count of live connections, and a plain TCP stream with the TLS stream's interface.
-#include <boost/asio/awaitable.hpp>
+// them) and a count of live connections.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 
 #include "core/endpoint.hpp"
 
@@ -32,15 +30,6 @@ class ConnectionSlot {
 
  private:
   std::atomic<std::size_t>& count_;
-};
-
-// A TCP socket with tls::TlsStream's read_some/write_all, so a protocol loop serves both.
-struct PlainStream {
-  boost::asio::ip::tcp::socket& socket;
-
-  boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
-      void* data, std::size_t size);
-  boost::asio::awaitable<boost::system::error_code> write_all(const void* data, std::size_t size);
 };
 
 }  // namespace lockline

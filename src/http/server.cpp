@@ -16,6 +16,7 @@
 #include "core/listener.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
+#include "tls/plain_stream.hpp"
 #include "tls/tls_stream.hpp"
 
 namespace lockline::http {
@@ -132,7 +133,7 @@ asio::awaitable<void> Server::serve_plain(tcp::socket socket) {
   RequestContext context{false, socket.remote_endpoint(ec).address().to_string()};
   if (ec) co_return;
   Deadline deadline(socket);
-  PlainStream transport{socket};
+  tls::PlainStream transport{socket};
   co_await serve_requests(transport, deadline, context);
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }

@@ -69,7 +69,9 @@ void Authenticator::record_unknown_user(const sip::Peer& peer) {
 std::string Authenticator::challenge(std::string_view realm, bool stale,
                                      std::string_view header_name) {
   std::string out;
+  const bool sha256 = policy_.get()->offer_sha256;
   for (const auto algorithm : {sip::DigestAlgorithm::sha256, sip::DigestAlgorithm::md5}) {
+    if (algorithm == sip::DigestAlgorithm::sha256 && !sha256) continue;
     out.append(header_name)
         .append(": Digest realm=\"")
         .append(realm)

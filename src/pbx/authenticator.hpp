@@ -5,8 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/snapshot.hpp"
 #include "pbx/auth_throttle.hpp"
 #include "pbx/directory.hpp"
+#include "pbx/sip_policy.hpp"
 #include "sip/message.hpp"
 #include "sip/nonce.hpp"
 #include "sip/peer.hpp"
@@ -28,8 +30,9 @@ struct AuthResult {
 
 class Authenticator {
  public:
-  Authenticator(sip::NonceAuthority& nonces, AuthThrottle& throttle)
-      : nonces_(nonces), throttle_(throttle) {}
+  Authenticator(sip::NonceAuthority& nonces, AuthThrottle& throttle,
+                const Snapshot<SipPolicy>& policy)
+      : nonces_(nonces), throttle_(throttle), policy_(policy) {}
 
   // Checks the request's credentials for `user` in `realm`; counts wrong ones with the throttle.
   AuthResult check(const sip::Message& request, const sip::Peer& peer, std::string_view realm,
@@ -39,14 +42,16 @@ class Authenticator {
   // A request for an extension that does not exist: probing, counted like a wrong password.
   void record_unknown_user(const sip::Peer& peer);
 
-  // Challenge header lines (each ending in CRLF), SHA-256 first as RFC 8760 §2.4 asks, a
-  // fresh nonce in each: "WWW-Authenticate" or "Proxy-Authenticate".
+  // Challenge header lines (each ending in CRLF), SHA-256 first as RFC 8760 §2.4 asks (unless
+  // sip.digest_algorithms says MD5 only), a fresh nonce in each: "WWW-Authenticate" or
+  // "Proxy-Authenticate".
   std::string challenge(std::string_view realm, bool stale,
                         std::string_view header_name = "WWW-Authenticate");
 
  private:
   sip::NonceAuthority& nonces_;
   AuthThrottle& throttle_;
+  const Snapshot<SipPolicy>& policy_;
 };
 
 }  // namespace lockline::pbx

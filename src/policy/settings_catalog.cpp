@@ -49,6 +49,14 @@ std::vector<SettingSpec> build_catalog() {
        0},
       {"tls.level", SettingType::choice, "old",
        "Mozilla Server Side TLS 5.0 level for HTTPS and secure provisioning.", level_names(), 0, 0},
+      {"sip.digest_algorithms",
+       SettingType::choice,
+       "sha256,md5",
+       "Digest algorithms offered in SIP challenges: SHA-256 then MD5 (RFC 8760), or MD5 only "
+       "for phones that fail when SHA-256 is offered (baresip 1.0, SIPp 3.6).",
+       {"sha256,md5", "md5"},
+       0,
+       0},
   };
 }
 

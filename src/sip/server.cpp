@@ -15,6 +15,7 @@
 #include "sip/header_values.hpp"
 #include "sip/response.hpp"
 #include "sip/server_transactions.hpp"
+#include "tls/plain_stream.hpp"
 #include "tls/tls_stream.hpp"
 
 namespace lockline::sip {
@@ -235,7 +236,7 @@ asio::awaitable<void> Server::serve_tcp(tcp::socket socket, Worker& worker) {
   if (ec) co_return;
   const Peer peer{Transport::tcp, remote.address(), remote.port(), next_connection_id_++};
   Deadline deadline(socket);
-  PlainStream stream{socket};
+  tls::PlainStream stream{socket};
   co_await serve_stream(stream, deadline, peer, worker);
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }
