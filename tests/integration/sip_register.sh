@@ -263,3 +263,21 @@ b=$(last_number "$before"); a=$(last_number "$after")
 (( a <= b && a > 3500 )) || fail "expiry should keep counting down: before '$before', after '$after'"
 eventually known 1001 "$PW" || fail "extensions were not loaded after the restart"
 pass "bindings persist across a restart (expiry keeps counting down)"
+
+# --- SIPp's own digest, with sip.digest_algorithms md5 ------------------------------------------
+# SIPp 3.6.1 answers only the first challenge and only MD5 (hence the two-run SHA-256 steps
+# above); the setting for such clients lets SIPp's [authentication] register as it is.
+ll settings set sip.digest_algorithms md5 >/dev/null || fail "settings set sip.digest_algorithms md5"
+md5_first() { ! fresh_register --user 1003 --password "$PW" --algorithm SHA-256 --expires 0; }
+eventually md5_first || fail "sip.digest_algorithms md5: SHA-256 still offered after 2 s"
+for transport in u1 t1; do
+  port=$(free_udp_tcp_port)
+  run_sipp register_sipp_digest "$transport" "$port" "own-digest-$transport-$RANDOM@sipp" \
+    "1003;[authentication username=1003 password=$PW]" ||
+    fail "SIPp's own MD5 digest over $transport did not register"
+  tr=$([[ $transport == u1 ]] && echo udp || echo tcp)
+  eventually registration 1003 "$tr" "sip:1003@127.0.0.1:$port" ||
+    fail "SIPp's $tr binding for 1003 not listed: $(ll registrations 2>&1)"
+done
+ll settings set sip.digest_algorithms sha256,md5 >/dev/null
+pass "SIPp's own [authentication] (MD5) registers over UDP and TCP with sip.digest_algorithms md5"
