@@ -90,6 +90,7 @@ void print_first_start(const Config& config, std::uint16_t https_port,
 int serve(const Config& config, const ServeOptions& options) {
   // OpenSSL writes TLS records to the socket itself: a peer that has gone must not kill us.
   std::signal(SIGPIPE, SIG_IGN);
+  const ServeLock one_server(config);
   auto db = open_store(config, StoreUse::serve);
   admin::AdminAuth auth(*db);
   admin::SettingsService settings(*db, config.platform);

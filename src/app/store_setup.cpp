@@ -1,6 +1,11 @@
 #include "app/store_setup.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <stdexcept>
 
 #include "store/migrations.hpp"
 #include "store/tenant_repository.hpp"
@@ -26,6 +31,21 @@ std::unique_ptr<store::Database> open_store(const Config& config, StoreUse use) 
   store::ensure_default_tenant(*db, config.hostname, use == StoreUse::serve);
   return db;
 }
+
+ServeLock::ServeLock(const Config& config) {
+  umask(077);
+  fs::create_directories(config.data_dir);
+  const auto file = config.data_dir / "serve.lock";
+  fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + file.string());
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd_);
+    throw std::runtime_error("another `lockline serve` is running with the data directory " +
+                             config.data_dir.string());
+  }
+}
+
+ServeLock::~ServeLock() { ::close(fd_); }
 
 SecretBox open_credentials_box(const Config& config) {
   umask(077);

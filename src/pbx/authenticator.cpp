@@ -70,6 +70,8 @@ std::string Authenticator::challenge(std::string_view realm, bool stale,
                                      std::string_view header_name) {
   std::string out;
   const bool sha256 = policy_.get()->offer_sha256;
+  // One nonce serves both: it does not depend on the algorithm (RFC 8760 §2.4 allows it).
+  const auto nonce = nonces_.mint();
   for (const auto algorithm : {sip::DigestAlgorithm::sha256, sip::DigestAlgorithm::md5}) {
     if (algorithm == sip::DigestAlgorithm::sha256 && !sha256) continue;
     out.append(header_name)
@@ -78,7 +80,7 @@ std::string Authenticator::challenge(std::string_view realm, bool stale,
         .append("\", qop=\"auth\", algorithm=")
         .append(sip::digest_algorithm_name(algorithm))
         .append(", nonce=\"")
-        .append(nonces_.mint())
+        .append(nonce)
         .append("\", opaque=\"")
         .append(nonces_.opaque())
         .append(stale ? "\", stale=true\r\n" : "\"\r\n");

@@ -43,7 +43,7 @@ class Authenticator {
   void record_unknown_user(const sip::Peer& peer);
 
   // Challenge header lines (each ending in CRLF), SHA-256 first as RFC 8760 §2.4 asks (unless
-  // sip.digest_algorithms says MD5 only), a fresh nonce in each: "WWW-Authenticate" or
+  // sip.digest_algorithms says MD5 only), with one fresh nonce: "WWW-Authenticate" or
   // "Proxy-Authenticate".
   std::string challenge(std::string_view realm, bool stale,
                         std::string_view header_name = "WWW-Authenticate");
