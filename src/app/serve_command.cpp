@@ -10,6 +10,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <ctime>
 #include <iostream>
@@ -57,6 +59,7 @@ asio::awaitable<void> maintain_sip(store::Database& db, pbx::Directory& director
                                    pbx::Location& location, asio::steady_timer& timer) {
   constexpr auto kInterval = std::chrono::seconds(1);
   constexpr int kExpireEvery = 30;
+  constexpr int kTrimEvery = 10;
   for (int tick = 1;; ++tick) {
     timer.expires_after(kInterval);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -68,6 +71,9 @@ asio::awaitable<void> maintain_sip(store::Database& db, pbx::Directory& director
         location.expire(unix_now());
         store::ExtensionRepository(db).delete_expired_bindings(unix_now());
       }
+      // After a burst (a whole site re-registering), the transactions and nonce counts it left
+      // are freed within a minute; give their pages back instead of holding the peak for good.
+      if (tick % kTrimEvery == 0) malloc_trim(0);
     } catch (const std::exception& e) {
       spdlog::error("SIP housekeeping failed, trying again: {}", e.what());
     }

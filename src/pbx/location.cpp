@@ -11,8 +11,9 @@ namespace lockline::pbx {
 
 namespace {
 
-void drop_expired(std::vector<Binding>& bindings, std::int64_t now) {
-  std::erase_if(bindings, [now](const Binding& b) { return b.expires_at <= now; });
+template <class Bindings>
+void drop_expired(Bindings& bindings, std::int64_t now) {
+  std::erase_if(bindings, [now](const auto& b) { return b.expires_at <= now; });
 }
 
 std::string source_text(const sip::Peer& peer) { return peer.to_string(); }
@@ -38,6 +39,42 @@ std::optional<sip::Peer> parse_source(const std::string& transport, const std::s
 
 }  // namespace
 
+Location::Stored::Stored(const Binding& b, allocator_type a)
+    : contact(b.contact, a),
+      user_agent(b.user_agent, a),
+      call_id(b.call_id, a),
+      source(b.source),
+      cseq(b.cseq),
+      expires_at(b.expires_at) {}
+
+Location::Stored::Stored(const Stored& o, allocator_type a)
+    : contact(o.contact, a),
+      user_agent(o.user_agent, a),
+      call_id(o.call_id, a),
+      source(o.source),
+      cseq(o.cseq),
+      expires_at(o.expires_at) {}
+
+Location::Stored::Stored(Stored&& o, allocator_type a)
+    : contact(std::move(o.contact), a),
+      user_agent(std::move(o.user_agent), a),
+      call_id(std::move(o.call_id), a),
+      source(o.source),
+      cseq(o.cseq),
+      expires_at(o.expires_at) {}
+
+Binding Location::Stored::binding() const {
+  return {std::string(contact), source, std::string(user_agent),
+          std::string(call_id), cseq,   expires_at};
+}
+
+std::vector<Binding> Location::unpack(const std::pmr::vector<Stored>& stored) {
+  std::vector<Binding> bindings;
+  bindings.reserve(stored.size());
+  for (const auto& s : stored) bindings.push_back(s.binding());
+  return bindings;
+}
+
 std::string Location::key_of(const Aor& aor) {
   return std::to_string(aor.tenant_id) + ':' + aor.extension;
 }
@@ -56,7 +93,9 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
   const auto key = key_of(aor);
   auto& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto& current = shard.aors[key];
+  const std::pmr::string pkey(key, &shard.pool);
+  auto found = shard.aors.find(pkey);
+  auto current = found == shard.aors.end() ? std::vector<Binding>{} : unpack(found->second);
   drop_expired(current, update.now);
   auto next = current;
   const auto out_of_order = [&](const Binding& b) {
@@ -86,23 +125,40 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
     it->cseq = update.cseq;
     it->expires_at = update.now + change.expires;
   }
-  if (next.size() > max_per_aor_) return {Outcome::too_many, current};
-  current = std::move(next);
+  // Over the limit, the bindings closest to expiry that this request did not name make room:
+  // a phone whose address changed behind NAT leaves its old contact behind, and it must not
+  // lock its owner out until that one expires. Only a request naming too many itself fails.
+  while (next.size() > max_per_aor_) {
+    const auto named = [&](const Binding& b) {
+      return std::any_of(update.contacts.begin(), update.contacts.end(),
+                         [&](const ContactUpdate& c) { return c.contact == b.contact; });
+    };
+    auto oldest = next.end();
+    for (auto it = next.begin(); it != next.end(); ++it) {
+      if (!named(*it) && (oldest == next.end() || it->expires_at < oldest->expires_at)) oldest = it;
+    }
+    if (oldest == next.end()) return {Outcome::too_many, current};
+    next.erase(oldest);
+  }
   shard.dirty.insert(key);
-  if (current.empty()) {
-    shard.aors.erase(key);
+  if (next.empty()) {
+    if (found != shard.aors.end()) shard.aors.erase(found);
     return {Outcome::updated, {}};
   }
-  return {Outcome::updated, current};
+  if (found == shard.aors.end()) found = shard.aors.try_emplace(pkey).first;
+  auto& stored = found->second;
+  stored.clear();
+  for (const auto& b : next) stored.emplace_back(b);
+  return {Outcome::updated, std::move(next)};
 }
 
 std::vector<Binding> Location::lookup(const Aor& aor, std::int64_t now) const {
   const auto key = key_of(aor);
   const auto& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  const auto it = shard.aors.find(key);
+  const auto it = shard.aors.find(std::pmr::string(key));
   if (it == shard.aors.end()) return {};
-  auto bindings = it->second;
+  auto bindings = unpack(it->second);
   drop_expired(bindings, now);
   return bindings;
 }
@@ -126,9 +182,9 @@ void Location::load(store::Database& db, std::int64_t now) {
     const auto key = key_of({record.tenant_id, record.extension});
     auto& shard = shard_for(key);
     std::lock_guard lock(shard.mutex);
-    shard.aors[key].push_back({std::move(record.contact), *source, std::move(record.user_agent),
-                               std::move(record.call_id), static_cast<std::uint32_t>(record.cseq),
-                               record.expires_at});
+    shard.aors[std::pmr::string(key, &shard.pool)].emplace_back(Binding{
+        std::move(record.contact), *source, std::move(record.user_agent), std::move(record.call_id),
+        static_cast<std::uint32_t>(record.cseq), record.expires_at});
     ++loaded;
   }
   if (loaded > 0) spdlog::info("SIP: {} registration(s) restored from the store", loaded);
@@ -143,11 +199,13 @@ void Location::flush(store::Database& db) {
       const auto colon = key.find(':');
       const std::int64_t tenant_id = std::stoll(key.substr(0, colon));
       auto extension = key.substr(colon + 1);
-      if (const auto it = shard.aors.find(key); it != shard.aors.end()) {
+      if (const auto it = shard.aors.find(std::pmr::string(key, &shard.pool));
+          it != shard.aors.end()) {
         for (const auto& b : it->second) {
-          records.push_back({tenant_id, extension, b.contact,
+          records.push_back({tenant_id, extension, std::string(b.contact),
                              std::string(sip::transport_name(b.source.transport)),
-                             source_text(b.source), b.user_agent, b.call_id, b.cseq, b.expires_at});
+                             source_text(b.source), std::string(b.user_agent),
+                             std::string(b.call_id), b.cseq, b.expires_at});
         }
       }
       aors.emplace_back(tenant_id, std::move(extension));

@@ -5,6 +5,7 @@
 // survive a restart without a disk write per REGISTER.
 #include <array>
 #include <cstdint>
+#include <memory_resource>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -54,7 +55,8 @@ class Location {
     Outcome outcome;
     std::vector<Binding> bindings;  // after the update (unchanged unless updated)
   };
-  // All of the update or none of it.
+  // All of the update or none of it. Beyond the bindings allowed per AOR, the ones closest to
+  // expiry that the update does not name are dropped; too_many only when it names more.
   UpdateResult update(const Aor& aor, const RegisterUpdate& update);
   std::vector<Binding> lookup(const Aor& aor, std::int64_t now) const;
   std::size_t size() const;
@@ -66,11 +68,31 @@ class Location {
   void expire(std::int64_t now);
 
  private:
+  // A binding as held: its strings in the shard's pool. Bindings live for hours; allocated
+  // among the transactions and messages of the same REGISTERs, they would pin the pages those
+  // free, and a registration burst's memory would never go back to the system.
+  struct Stored {
+    using allocator_type = std::pmr::polymorphic_allocator<>;
+    explicit Stored(const Binding& b, allocator_type a);
+    Stored(const Stored& other, allocator_type a);
+    Stored(Stored&& other, allocator_type a);
+    Stored(Stored&&) = default;
+    Stored& operator=(Stored&&) = default;
+    Binding binding() const;
+
+    std::pmr::string contact, user_agent, call_id;
+    sip::Peer source;
+    std::uint32_t cseq = 0;
+    std::int64_t expires_at = 0;
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::vector<Binding>> aors;  // key: "tenant:extension"
+    std::pmr::unsynchronized_pool_resource pool;
+    // key: "tenant:extension"
+    std::pmr::unordered_map<std::pmr::string, std::pmr::vector<Stored>> aors{&pool};
     std::unordered_set<std::string> dirty;
   };
+  static std::vector<Binding> unpack(const std::pmr::vector<Stored>& stored);
   static std::string key_of(const Aor& aor);
   Shard& shard_for(const std::string& key);
   const Shard& shard_for(const std::string& key) const;

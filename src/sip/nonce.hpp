@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -47,9 +48,12 @@ class NonceAuthority {
   static constexpr std::size_t kShards = 64;
   // Counts live in two generations, each as old as one nonce lifetime: swapping them drops
   // the counts of nonces that can no longer verify, so memory follows the challenge rate.
+  // The counts come from a pool of their own: they outlive the transactions allocated beside
+  // them, and would otherwise pin the pages those free (a burst's memory never returned).
   struct Shard {
     std::mutex mutex;
-    std::unordered_map<std::uint64_t, std::uint32_t> current, previous;
+    std::pmr::unsynchronized_pool_resource pool;
+    std::pmr::unordered_map<std::uint64_t, std::uint32_t> current{&pool}, previous{&pool};
     std::int64_t generation_start = 0;
   };
 
