@@ -18,8 +18,8 @@ namespace lockline::pbx {
 enum class AuthVerdict {
   authenticated,
   challenge,  // no credentials for our realm (or an algorithm we do not offer): 401
-  stale,      // right password, but the nonce expired, is not ours, or nc was replayed
-  wrong,      // a wrong answer: 403, and a failure for the throttle
+  stale,      // right password, but our nonce expired or nc was replayed
+  wrong,      // a wrong answer to our nonce: 403, and a failure for the throttle
   malformed,  // credentials that do not parse: 400 with `reason`
 };
 
@@ -39,13 +39,15 @@ class Authenticator {
                    std::string_view user, const Account& account,
                    sip::HeaderId header = sip::HeaderId::authorization);
 
-  // A request for an extension that does not exist: probing, counted like a wrong password.
-  void record_unknown_user(const sip::Peer& peer);
+  // A request for an extension that does not exist: probing, counted like a wrong password
+  // unless the source address may be spoofed.
+  void record_unknown_user(const sip::Message& request, const sip::Peer& peer,
+                           sip::HeaderId header = sip::HeaderId::authorization);
 
   // Challenge header lines (each ending in CRLF), SHA-256 first as RFC 8760 §2.4 asks (unless
   // sip.digest_algorithms says MD5 only), with one fresh nonce: "WWW-Authenticate" or
-  // "Proxy-Authenticate".
-  std::string challenge(std::string_view realm, bool stale,
+  // "Proxy-Authenticate". The nonce is bound to the peer's address.
+  std::string challenge(const sip::Peer& peer, std::string_view realm, bool stale,
                         std::string_view header_name = "WWW-Authenticate");
 
  private:

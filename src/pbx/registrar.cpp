@@ -84,7 +84,7 @@ sip::Reply Registrar::handle(const sip::Message& request, const sip::Peer& peer)
   }
   if (!account) {
     // Probing for extensions is how attacks start: it counts as a failure.
-    auth_.record_unknown_user(peer);
+    auth_.record_unknown_user(request, peer);
     return reply(request, peer, 404, "Not Found", {}, false);
   }
 
@@ -96,7 +96,8 @@ sip::Reply Registrar::handle(const sip::Message& request, const sip::Peer& peer)
     case AuthVerdict::stale:
       // Not kept: a retransmitted REGISTER is simply challenged again, with a new nonce.
       return reply(request, peer, 401, "Unauthorized",
-                   auth_.challenge(tenant->domain, auth.verdict == AuthVerdict::stale), false);
+                   auth_.challenge(peer, tenant->domain, auth.verdict == AuthVerdict::stale),
+                   false);
     case AuthVerdict::wrong:
       return reply(request, peer, 403, "Forbidden", {}, false);
     case AuthVerdict::malformed:

@@ -82,14 +82,15 @@ std::int64_t NonceAuthority::now() const {
       .count();
 }
 
-std::array<unsigned char, 16> NonceAuthority::seal(const unsigned char* data,
-                                                   std::size_t size) const {
+std::array<unsigned char, 16> NonceAuthority::seal(const unsigned char* data, std::size_t size,
+                                                   std::string_view address) const {
   thread_local std::unique_ptr<EVP_MD_CTX, ContextDeleter> ctx(EVP_MD_CTX_new());
   unsigned char inner_hash[EVP_MAX_MD_SIZE];
   unsigned char outer_hash[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_MD_CTX_copy_ex(ctx.get(), inner_);
   EVP_DigestUpdate(ctx.get(), data, size);
+  EVP_DigestUpdate(ctx.get(), address.data(), address.size());
   EVP_DigestFinal_ex(ctx.get(), inner_hash, &length);
   EVP_MD_CTX_copy_ex(ctx.get(), outer_);
   EVP_DigestUpdate(ctx.get(), inner_hash, length);
@@ -99,11 +100,11 @@ std::array<unsigned char, 16> NonceAuthority::seal(const unsigned char* data,
   return tag;
 }
 
-std::string NonceAuthority::mint() {
+std::string NonceAuthority::mint(std::string_view recipient) {
   unsigned char raw[kNonceBytes];
   put64(raw, static_cast<std::uint64_t>(now()));
   put64(raw + 8, next_serial.fetch_add(1, std::memory_order_relaxed));
-  const auto tag = seal(raw, kPayload);
+  const auto tag = seal(raw, kPayload, recipient);
   std::memcpy(raw + kPayload, tag.data(), kSeal);
   std::string nonce(kNonceBytes * 2, '\0');
   for (std::size_t i = 0; i < kNonceBytes; ++i) {
@@ -113,7 +114,7 @@ std::string NonceAuthority::mint() {
   return nonce;
 }
 
-NonceAuthority::Check NonceAuthority::check(std::string_view nonce) const {
+NonceAuthority::Check NonceAuthority::check(std::string_view nonce, std::string_view sender) const {
   if (nonce.size() != kNonceBytes * 2) return {State::forged, 0};
   unsigned char raw[kNonceBytes];
   for (std::size_t i = 0; i < kNonceBytes; ++i) {
@@ -122,7 +123,7 @@ NonceAuthority::Check NonceAuthority::check(std::string_view nonce) const {
     if (high < 0 || low < 0) return {State::forged, 0};
     raw[i] = static_cast<unsigned char>(high * 16 + low);
   }
-  const auto tag = seal(raw, kPayload);
+  const auto tag = seal(raw, kPayload, sender);
   if (CRYPTO_memcmp(tag.data(), raw + kPayload, kSeal) != 0) return {State::forged, 0};
   const auto issued = static_cast<std::int64_t>(get64(raw));
   const auto age = now() - issued;

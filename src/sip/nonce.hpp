@@ -1,7 +1,8 @@
 #pragma once
 // Digest nonces minted by the server and checked without a table: a nonce carries its issue time
-// and a serial number, sealed with an HMAC-SHA256 under a secret drawn at start-up. Only the
-// nonce counts (nc) are remembered, to refuse replays, and only for a nonce's lifetime.
+// and a serial number, sealed with an HMAC-SHA256 under a secret drawn at start-up together with
+// the address it was sent to. Only the nonce counts (nc) are remembered, to refuse replays, and
+// only for a nonce's lifetime.
 #include <openssl/evp.h>
 
 #include <array>
@@ -25,14 +26,17 @@ class NonceAuthority {
   NonceAuthority(const NonceAuthority&) = delete;
   NonceAuthority& operator=(const NonceAuthority&) = delete;
 
-  std::string mint();
+  // `recipient` is the address the challenge goes to (its bytes). A nonce presented from another
+  // address checks as forged: holding one proves the sender receives packets at its source
+  // address, which a spoofed UDP source cannot.
+  std::string mint(std::string_view recipient);
 
   enum class State { valid, stale, forged };
   struct Check {
     State state;
     std::uint64_t serial;
   };
-  Check check(std::string_view nonce) const;
+  Check check(std::string_view nonce, std::string_view sender) const;
 
   // Call once the digest has verified: true when nc is higher than every count seen with this
   // nonce (a client may reuse a nonce with a growing nc); false for a replay.
@@ -42,7 +46,8 @@ class NonceAuthority {
   const std::string& opaque() const { return opaque_; }
 
  private:
-  std::array<unsigned char, 16> seal(const unsigned char* data, std::size_t size) const;
+  std::array<unsigned char, 16> seal(const unsigned char* data, std::size_t size,
+                                     std::string_view address = {}) const;
   std::int64_t now() const;
 
   static constexpr std::size_t kShards = 64;

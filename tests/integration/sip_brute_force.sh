@@ -51,6 +51,54 @@ logged=$(grep -hi 'blocked' "$WORK/server.err" "$WORK/server.out") || fail "the 
 grep -qF "$ATTACKER" <<<"$logged" || fail "the 'blocked' log line does not name $ATTACKER: $logged"
 pass "the block is logged (a line with 'blocked' and the address)"
 
+# A spoofed UDP source cannot get an address blocked: 15 wrong answers "from" the victim that
+# carry a nonce sent elsewhere (all a spoofer who cannot receive at the victim's address has) are
+# only challenged again, and 15 REGISTERs for unknown numbers get 404 uncounted; the victim then
+# registers. Over TCP the handshake proves the address, so there unknown numbers do count.
+VICTIM=127.0.0.9
+python3 - "$SIP_PORT" "$PW" "$VICTIM" <<'PY' || fail "spoofed failures"
+import sys
+from sip_client import Connection, request, register, pick, authorization, expect, token
+
+port, pw, victim = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+spoofer = Connection("udp", port, source="127.0.0.10")
+spoofer.send(request(spoofer, "REGISTER", "1001", call_id=token() + "@spoof", expires=60))
+challenge = spoofer.receive()
+expect(challenge is not None and challenge.status == 401, "the spoofer's own challenge", spoofer)
+conn = Connection("udp", port, source=victim)
+for attempt in range(1, 16):
+    auth = authorization(pick(challenge, "SHA-256"), "1001", f"guess-{attempt}", nc=attempt)
+    conn.send(request(conn, "REGISTER", "1001", call_id=token() + "@spoof", cseq=2, expires=60,
+                      headers=[f"Authorization: {auth}"]))
+    r = conn.receive()
+    expect(r is not None and r.status == 401 and "stale" not in (r.header("WWW-Authenticate") or ""),
+           f"attempt {attempt}: a wrong answer to a nonce sent to another address -> a plain 401", conn)
+for attempt in range(1, 16):
+    conn.send(request(conn, "REGISTER", f"99{attempt:02}", call_id=token() + "@probe", expires=60))
+    r = conn.receive()
+    expect(r is not None and r.status == 404, f"probe {attempt}: unknown number over UDP -> 404", conn)
+first, final = register(conn, "1001", pw, expires=0)
+expect(final is not None and final.status == 200, "the victim must not be blocked by spoofed failures", conn)
+
+# The right password with a nonce sent elsewhere is challenged too (never "stale": that would tell
+# a guesser the password was right without counting the guess).
+auth = authorization(pick(challenge, "SHA-256"), "1001", pw, nc=99)
+conn.send(request(conn, "REGISTER", "1001", call_id=token() + "@spoof", cseq=2, expires=60,
+                  headers=[f"Authorization: {auth}"]))
+r = conn.receive()
+expect(r is not None and r.status == 401 and "stale" not in (r.header("WWW-Authenticate") or ""),
+       "the right password with another address's nonce -> a plain 401", conn)
+
+tcp = Connection("tcp", port, source=victim)
+for attempt in range(1, 11):
+    tcp.send(request(tcp, "REGISTER", f"98{attempt:02}", call_id=token() + "@probe", expires=60))
+    r = tcp.receive()
+    expect(r is not None and r.status == 404, f"TCP probe {attempt}: unknown number -> 404", tcp)
+first, final = register(tcp, "1001", pw)
+expect(first is not None and first.status == 403, "10 unknown numbers over TCP must block", tcp)
+PY
+pass "spoofable UDP failures (another address's nonce, unknown numbers) do not block; over TCP unknown numbers do"
+
 # The first block lasts 60 s: still blocked at 50 s, lifted by 66 s (checked with OPTIONS, which
 # never authenticates, so the checks cannot prolong the block).
 blocked_at=$(cat "$WORK/blocked_at")

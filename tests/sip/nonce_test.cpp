@@ -5,12 +5,17 @@
 #include <cctype>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lockline::sip {
 namespace {
 
 using State = NonceAuthority::State;
+
+// Address bytes a nonce is bound to: 192.0.2.10 and 192.0.2.11.
+constexpr std::string_view kPhone("\xc0\x00\x02\x0a", 4);
+constexpr std::string_view kNeighbour("\xc0\x00\x02\x0b", 4);
 
 class NonceTest : public ::testing::Test {
  protected:
@@ -26,81 +31,91 @@ std::string altered(std::string nonce, std::size_t i) {
 }
 
 TEST_F(NonceTest, MintedNonceIsValid) {
-  const auto nonce = nonces_.mint();
+  const auto nonce = nonces_.mint(kPhone);
   EXPECT_EQ(nonce.size(), 64u);
   EXPECT_EQ(nonce.find_first_not_of("0123456789abcdef"), std::string::npos);
-  EXPECT_EQ(nonces_.check(nonce).state, State::valid);
+  EXPECT_EQ(nonces_.check(nonce, kPhone).state, State::valid);
 }
 
 TEST_F(NonceTest, EachNonceHasItsOwnSerial) {
-  const auto a = nonces_.mint();
-  const auto b = nonces_.mint();
+  const auto a = nonces_.mint(kPhone);
+  const auto b = nonces_.mint(kPhone);
   EXPECT_NE(a, b);
-  const auto check_a = nonces_.check(a);
-  const auto check_b = nonces_.check(b);
+  const auto check_a = nonces_.check(a, kPhone);
+  const auto check_b = nonces_.check(b, kPhone);
   EXPECT_EQ(check_a.state, State::valid);
   EXPECT_EQ(check_b.state, State::valid);
   EXPECT_NE(check_a.serial, check_b.serial);
 }
 
 TEST_F(NonceTest, ValidForItsLifetimeThenStale) {
-  const auto nonce = nonces_.mint();
-  const auto serial = nonces_.check(nonce).serial;
+  const auto nonce = nonces_.mint(kPhone);
+  const auto serial = nonces_.check(nonce, kPhone).serial;
   now_ += kLifetime;
-  EXPECT_EQ(nonces_.check(nonce).state, State::valid);
+  EXPECT_EQ(nonces_.check(nonce, kPhone).state, State::valid);
   now_ += 1;
-  const auto late = nonces_.check(nonce);
+  const auto late = nonces_.check(nonce, kPhone);
   EXPECT_EQ(late.state, State::stale);
   EXPECT_EQ(late.serial, serial);  // stale, but still ours
 }
 
 TEST_F(NonceTest, NonceFromTheFutureIsStale) {
-  const auto nonce = nonces_.mint();
+  const auto nonce = nonces_.mint(kPhone);
   now_ -= 1;  // issued "after" now: not to be trusted as fresh
-  EXPECT_EQ(nonces_.check(nonce).state, State::stale);
+  EXPECT_EQ(nonces_.check(nonce, kPhone).state, State::stale);
 }
 
 TEST_F(NonceTest, AnyModifiedCharacterMakesItForged) {
-  const auto nonce = nonces_.mint();
+  const auto nonce = nonces_.mint(kPhone);
   for (std::size_t i = 0; i < nonce.size(); ++i) {
-    EXPECT_EQ(nonces_.check(altered(nonce, i)).state, State::forged) << "position " << i;
+    EXPECT_EQ(nonces_.check(altered(nonce, i), kPhone).state, State::forged) << "position " << i;
   }
 }
 
 TEST_F(NonceTest, MalformedNoncesAreForged) {
-  const auto nonce = nonces_.mint();
-  EXPECT_EQ(nonces_.check("").state, State::forged);
-  EXPECT_EQ(nonces_.check(nonce.substr(1)).state, State::forged);
-  EXPECT_EQ(nonces_.check(nonce + "0").state, State::forged);
+  const auto nonce = nonces_.mint(kPhone);
+  EXPECT_EQ(nonces_.check("", kPhone).state, State::forged);
+  EXPECT_EQ(nonces_.check(nonce.substr(1), kPhone).state, State::forged);
+  EXPECT_EQ(nonces_.check(nonce + "0", kPhone).state, State::forged);
   auto not_hex = nonce;
   not_hex[10] = 'g';
-  EXPECT_EQ(nonces_.check(not_hex).state, State::forged);
+  EXPECT_EQ(nonces_.check(not_hex, kPhone).state, State::forged);
   // Upper-case hex decodes to the same bytes: still ours.
   std::string upper = nonce;
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EXPECT_EQ(nonces_.check(upper).state, State::valid);
+  EXPECT_EQ(nonces_.check(upper, kPhone).state, State::valid);
 }
 
 TEST_F(NonceTest, NonceFromAnotherAuthorityIsForged) {
   NonceAuthority other(kLifetime, [this] { return now_; });
-  const auto theirs = other.mint();
-  EXPECT_EQ(other.check(theirs).state, State::valid);
-  EXPECT_EQ(nonces_.check(theirs).state, State::forged);
-  EXPECT_EQ(other.check(nonces_.mint()).state, State::forged);
+  const auto theirs = other.mint(kPhone);
+  EXPECT_EQ(other.check(theirs, kPhone).state, State::valid);
+  EXPECT_EQ(nonces_.check(theirs, kPhone).state, State::forged);
+  EXPECT_EQ(other.check(nonces_.mint(kPhone), kPhone).state, State::forged);
   EXPECT_NE(other.opaque(), nonces_.opaque());
+}
+
+TEST_F(NonceTest, NonceIsValidOnlyFromTheAddressItWasSentTo) {
+  const auto nonce = nonces_.mint(kPhone);
+  EXPECT_EQ(nonces_.check(nonce, kPhone).state, State::valid);
+  EXPECT_EQ(nonces_.check(nonce, kNeighbour).state, State::forged);
+  EXPECT_EQ(nonces_.check(nonce, {}).state, State::forged);
+  const std::string v6(16, '\x20');
+  EXPECT_EQ(nonces_.check(nonces_.mint(v6), v6).state, State::valid);
+  EXPECT_EQ(nonces_.check(nonces_.mint(v6), kPhone).state, State::forged);
 }
 
 TEST_F(NonceTest, OpaqueIsFixedForTheAuthority) {
   const auto opaque = nonces_.opaque();
   EXPECT_EQ(opaque.size(), 16u);
   EXPECT_EQ(opaque.find_first_not_of("0123456789abcdef"), std::string::npos);
-  (void)nonces_.mint();
+  (void)nonces_.mint(kPhone);
   now_ += 10'000;
   EXPECT_EQ(nonces_.opaque(), opaque);
 }
 
 TEST_F(NonceTest, AcceptsGrowingCountsAndRefusesReplays) {
-  const auto serial = nonces_.check(nonces_.mint()).serial;
+  const auto serial = nonces_.check(nonces_.mint(kPhone), kPhone).serial;
   EXPECT_TRUE(nonces_.accept_count(serial, 1));
   EXPECT_FALSE(nonces_.accept_count(serial, 1));  // replayed
   EXPECT_TRUE(nonces_.accept_count(serial, 2));
@@ -112,21 +127,21 @@ TEST_F(NonceTest, AcceptsGrowingCountsAndRefusesReplays) {
 }
 
 TEST_F(NonceTest, CountsAreKeptPerNonce) {
-  const auto a = nonces_.check(nonces_.mint()).serial;
-  const auto b = nonces_.check(nonces_.mint()).serial;
+  const auto a = nonces_.check(nonces_.mint(kPhone), kPhone).serial;
+  const auto b = nonces_.check(nonces_.mint(kPhone), kPhone).serial;
   EXPECT_TRUE(nonces_.accept_count(a, 5));
   EXPECT_TRUE(nonces_.accept_count(b, 1));
   EXPECT_FALSE(nonces_.accept_count(a, 1));
 }
 
 TEST_F(NonceTest, CountsSurviveForTheLifetime) {
-  const auto nonce = nonces_.mint();
-  const auto serial = nonces_.check(nonce).serial;
+  const auto nonce = nonces_.mint(kPhone);
+  const auto serial = nonces_.check(nonce, kPhone).serial;
   EXPECT_TRUE(nonces_.accept_count(serial, 3));
   now_ += kLifetime - 1;
   EXPECT_FALSE(nonces_.accept_count(serial, 3));
   now_ += 1;  // the last second the nonce verifies; the count generations turn over here
-  ASSERT_EQ(nonces_.check(nonce).state, State::valid);
+  ASSERT_EQ(nonces_.check(nonce, kPhone).state, State::valid);
   EXPECT_FALSE(nonces_.accept_count(serial, 2));
   EXPECT_FALSE(nonces_.accept_count(serial, 3));
   EXPECT_TRUE(nonces_.accept_count(serial, 4));
@@ -147,13 +162,13 @@ TEST(NonceAuthority, NoReplayIsAcceptedWhileANonceIsValid) {
   std::vector<Issued> issued;
   for (now = 0; now < 80; ++now) {
     for (int i = 0; i < 3; ++i) {
-      auto nonce = nonces.mint();
-      const auto serial = nonces.check(nonce).serial;
+      auto nonce = nonces.mint(kPhone);
+      const auto serial = nonces.check(nonce, kPhone).serial;
       issued.push_back({std::move(nonce), serial, 0});
     }
     for (std::size_t k = 0; k < issued.size(); ++k) {
       auto& n = issued[k];
-      if (nonces.check(n.nonce).state != State::valid) continue;
+      if (nonces.check(n.nonce, kPhone).state != State::valid) continue;
       if (n.last_nc > 0) {
         ASSERT_FALSE(nonces.accept_count(n.serial, n.last_nc))
             << "replay accepted at " << now << " for nonce " << k;
