@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "pbx/handset_quirks.hpp"
 #include "sip/digest.hpp"
 #include "sip/header_values.hpp"
 
@@ -104,10 +105,12 @@ void Authenticator::record_unknown_user(const sip::Message& request, const sip::
   throttle_.record_failure(peer.address, AuthThrottle::Clock::now());
 }
 
-std::string Authenticator::challenge(const sip::Peer& peer, std::string_view realm, bool stale,
+std::string Authenticator::challenge(const sip::Message& request, const sip::Peer& peer,
+                                     std::string_view realm, bool stale,
                                      std::string_view header_name) {
   std::string out;
-  const bool sha256 = policy_.get()->offer_sha256;
+  const bool sha256 = policy_.get()->offer_sha256 &&
+                      !knows_only_md5_digest(request.header(sip::HeaderId::user_agent));
   // One nonce serves both: it does not depend on the algorithm (RFC 8760 §2.4 allows it).
   const auto nonce = nonces_.mint(SourceBytes(peer.address).view());
   for (const auto algorithm : {sip::DigestAlgorithm::sha256, sip::DigestAlgorithm::md5}) {

@@ -44,11 +44,11 @@ class Authenticator {
   void record_unknown_user(const sip::Message& request, const sip::Peer& peer,
                            sip::HeaderId header = sip::HeaderId::authorization);
 
-  // Challenge header lines (each ending in CRLF), SHA-256 first as RFC 8760 §2.4 asks (unless
-  // sip.digest_algorithms says MD5 only), with one fresh nonce: "WWW-Authenticate" or
-  // "Proxy-Authenticate". The nonce is bound to the peer's address.
-  std::string challenge(const sip::Peer& peer, std::string_view realm, bool stale,
-                        std::string_view header_name = "WWW-Authenticate");
+  // Challenge header lines (each ending in CRLF) for `request`, SHA-256 first as RFC 8760 §2.4
+  // asks (unless sip.digest_algorithms or the handset quirks say MD5 only), with one fresh
+  // nonce bound to the peer's address: "WWW-Authenticate" or "Proxy-Authenticate".
+  std::string challenge(const sip::Message& request, const sip::Peer& peer, std::string_view realm,
+                        bool stale, std::string_view header_name = "WWW-Authenticate");
 
  private:
   sip::NonceAuthority& nonces_;
