@@ -95,22 +95,27 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
   std::lock_guard lock(shard.mutex);
   const std::pmr::string pkey(key, &shard.pool);
   auto found = shard.aors.find(pkey);
-  auto current = found == shard.aors.end() ? std::vector<Binding>{} : unpack(found->second);
-  drop_expired(current, update.now);
-  auto next = current;
+  // Refused updates change nothing and answer with the bindings as they were: unpacked again
+  // then, rather than copied for every update that succeeds.
+  const auto unchanged = [&] {
+    auto bindings = found == shard.aors.end() ? std::vector<Binding>{} : unpack(found->second);
+    drop_expired(bindings, update.now);
+    return bindings;
+  };
+  auto next = unchanged();
   const auto out_of_order = [&](const Binding& b) {
     return b.call_id == update.call_id && b.cseq >= update.cseq;
   };
   if (update.remove_all) {
     if (std::any_of(next.begin(), next.end(), out_of_order)) {
-      return {Outcome::out_of_order, current};
+      return {Outcome::out_of_order, unchanged()};
     }
     next.clear();
   }
   for (const auto& change : update.contacts) {
     auto it = std::find_if(next.begin(), next.end(),
                            [&](const Binding& b) { return b.contact == change.contact; });
-    if (it != next.end() && out_of_order(*it)) return {Outcome::out_of_order, current};
+    if (it != next.end() && out_of_order(*it)) return {Outcome::out_of_order, unchanged()};
     if (change.expires == 0) {
       if (it != next.end()) next.erase(it);
       continue;
@@ -137,7 +142,7 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
     for (auto it = next.begin(); it != next.end(); ++it) {
       if (!named(*it) && (oldest == next.end() || it->expires_at < oldest->expires_at)) oldest = it;
     }
-    if (oldest == next.end()) return {Outcome::too_many, current};
+    if (oldest == next.end()) return {Outcome::too_many, unchanged()};
     next.erase(oldest);
   }
   shard.dirty.insert(key);

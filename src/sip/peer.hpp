@@ -23,4 +23,8 @@ struct Peer {
   std::string to_string() const;  // "192.0.2.1:5060", "[2001:db8::1]:5060"
 };
 
+// Appends "192.0.2.1" or "2001:db8::1". IPv4 is written here: inet_ntop formats it with sprintf,
+// a measurable share of a registration's CPU (every response stamps the Via with it).
+void append_address(std::string& out, const boost::asio::ip::address& address);
+
 }  // namespace lockline::sip

@@ -73,7 +73,7 @@ void append_stamped_via(std::string& out, std::string_view value, const Peer& pe
     out += param;
   }
   out += ";received=";
-  out += peer.address.to_string();
+  append_address(out, peer.address);
   if (via->rport) {
     out += ";rport=";
     out += std::to_string(peer.port);
