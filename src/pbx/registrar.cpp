@@ -83,7 +83,7 @@ sip::Reply Registrar::handle(const sip::Message& request, const sip::Peer& peer)
     if (it != tenant->accounts.end()) account = &it->second;
   }
   if (!account) {
-    // Probing for extensions is how attacks start: it counts as a failure.
+    // Probing for extensions is how attacks start: a failure, from a proven source address.
     auth_.record_unknown_user(request, peer);
     return reply(request, peer, 404, "Not Found", {}, false);
   }

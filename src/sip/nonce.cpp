@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <stdexcept>
 
 namespace lockline::sip {
@@ -54,7 +55,11 @@ struct ContextDeleter {
 }  // namespace
 
 NonceAuthority::NonceAuthority(std::int64_t lifetime_seconds, Clock clock)
-    : lifetime_(lifetime_seconds), clock_(std::move(clock)) {
+    : lifetime_(lifetime_seconds),
+      clock_(std::move(clock)),
+      // calloc: zero pages from the system, touched only as serials reach them.
+      counts_(static_cast<std::uint64_t*>(std::calloc(kCountSlots, sizeof(std::uint64_t)))) {
+  if (!counts_) throw std::bad_alloc();
   // HMAC (RFC 2104) with a 64-byte key, SHA-256's block size: the keyed inner and outer states
   // are computed once here.
   unsigned char key[64];
@@ -133,21 +138,16 @@ NonceAuthority::Check NonceAuthority::check(std::string_view nonce, std::string_
 }
 
 bool NonceAuthority::accept_count(std::uint64_t serial, std::uint32_t nc) {
-  Shard& shard = shards_[serial % kShards];
-  const auto t = now();
-  std::lock_guard lock(shard.mutex);
-  if (t - shard.generation_start >= lifetime_) {
-    shard.previous.swap(shard.current);
-    shard.current.clear();
-    shard.generation_start = t;
+  std::atomic_ref<std::uint64_t> slot(counts_[serial % kCountSlots]);
+  const std::uint64_t round = serial / kCountSlots;
+  std::uint64_t seen = slot.load(std::memory_order_relaxed);
+  for (;;) {
+    const std::uint64_t seen_round = seen >> 32;
+    if (seen_round > round) return false;  // a newer nonce holds the slot: this count is gone
+    const auto last = seen_round == round ? static_cast<std::uint32_t>(seen) : std::uint32_t{0};
+    if (nc <= last) return false;
+    if (slot.compare_exchange_weak(seen, round << 32 | nc, std::memory_order_relaxed)) return true;
   }
-  std::uint32_t last = 0;
-  if (auto it = shard.previous.find(serial); it != shard.previous.end()) last = it->second;
-  auto [it, inserted] = shard.current.try_emplace(serial, 0);
-  if (!inserted && it->second > last) last = it->second;
-  if (nc <= last) return false;
-  it->second = nc;
-  return true;
 }
 
 std::optional<std::uint32_t> parse_nonce_count(std::string_view nc) {

@@ -140,7 +140,7 @@ TEST_F(NonceTest, CountsSurviveForTheLifetime) {
   EXPECT_TRUE(nonces_.accept_count(serial, 3));
   now_ += kLifetime - 1;
   EXPECT_FALSE(nonces_.accept_count(serial, 3));
-  now_ += 1;  // the last second the nonce verifies; the count generations turn over here
+  now_ += 1;  // the last second the nonce verifies
   ASSERT_EQ(nonces_.check(nonce, kPhone).state, State::valid);
   EXPECT_FALSE(nonces_.accept_count(serial, 2));
   EXPECT_FALSE(nonces_.accept_count(serial, 3));
@@ -148,7 +148,18 @@ TEST_F(NonceTest, CountsSurviveForTheLifetime) {
   EXPECT_FALSE(nonces_.accept_count(serial, 4));
 }
 
-// Over many nonces minted and used at different times (so across shards and generations): while
+TEST_F(NonceTest, ANewerNonceInTheSameSlotRetiresTheOlderCount) {
+  const auto serial = nonces_.check(nonces_.mint(kPhone), kPhone).serial;
+  EXPECT_TRUE(nonces_.accept_count(serial, 1));
+  const auto newer = serial + NonceAuthority::kCountSlots;
+  EXPECT_TRUE(nonces_.accept_count(newer, 1));
+  EXPECT_FALSE(nonces_.accept_count(newer, 1));
+  EXPECT_FALSE(nonces_.accept_count(serial, 2));  // its count is gone: refused, never replayable
+  EXPECT_TRUE(nonces_.accept_count(newer, 2));
+  EXPECT_TRUE(nonces_.accept_count(serial + 1, 1));  // the neighbouring slot is its own
+}
+
+// Over many nonces minted and used at different times: while
 // a nonce verifies, no count it was accepted with is accepted again.
 TEST(NonceAuthority, NoReplayIsAcceptedWhileANonceIsValid) {
   constexpr std::int64_t kLifetime = 10;
