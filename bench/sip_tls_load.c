@@ -372,7 +372,9 @@ static void udp_retransmit(uint64_t tail, uint64_t started, uint64_t now) {
   }
 }
 
-/* Builds one REGISTER and sends it (UDP) or queues it on the connection. auth may be NULL. */
+/* Builds one REGISTER and sends it (UDP) or queues it on the connection. auth may be NULL. The
+   Contact is the user's own and the same in every run, as a phone's is; with the socket's port
+   in it each run would leave a new binding behind per user, up to the registrar's limit. */
 static void send_register(reg_t* r, int cseq, const char* auth) {
   conn_t* c = &conns[r->conn];
   const user_t* u = &users[r->serial % n_users];
@@ -389,14 +391,14 @@ static void send_register(reg_t* r, int cseq, const char* auth) {
                    "To: <sip:%s@%s>\r\n"
                    "Call-ID: lb%llu.%x@bench\r\n"
                    "CSeq: %d REGISTER\r\n"
-                   "Contact: <sip:%s@127.0.0.1:%d;transport=%s>\r\n"
+                   "Contact: <sip:%s@127.0.0.1:5060;transport=%s>\r\n"
                    "Expires: %d\r\n"
                    "%s"
                    "User-Agent: lockline-sip-load\r\n"
                    "Content-Length: 0\r\n\r\n",
                    opt_domain, tp, c->local_port, run_id, (unsigned long long)r->serial, cseq,
                    u->name, opt_domain, run_id, (unsigned long long)r->serial, u->name, opt_domain,
-                   (unsigned long long)r->serial, run_id, cseq, u->name, c->local_port, tpl,
+                   (unsigned long long)r->serial, run_id, cseq, u->name, tpl,
                    opt_expires, auth ? auth : "");
   if (n < 0 || n >= (int)sizeof msg) die("message too long");
   if (opt_transport != T_UDP) {

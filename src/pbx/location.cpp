@@ -103,6 +103,7 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
     return bindings;
   };
   auto next = unchanged();
+  bool contacts_changed = next.size() != (found == shard.aors.end() ? 0 : found->second.size());
   const auto out_of_order = [&](const Binding& b) {
     return b.call_id == update.call_id && b.cseq >= update.cseq;
   };
@@ -110,6 +111,7 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
     if (std::any_of(next.begin(), next.end(), out_of_order)) {
       return {Outcome::out_of_order, unchanged()};
     }
+    contacts_changed |= !next.empty();
     next.clear();
   }
   for (const auto& change : update.contacts) {
@@ -117,10 +119,14 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
                            [&](const Binding& b) { return b.contact == change.contact; });
     if (it != next.end() && out_of_order(*it)) return {Outcome::out_of_order, unchanged()};
     if (change.expires == 0) {
-      if (it != next.end()) next.erase(it);
+      if (it != next.end()) {
+        next.erase(it);
+        contacts_changed = true;
+      }
       continue;
     }
     if (it == next.end()) {
+      contacts_changed = true;
       next.push_back({change.contact, {}, {}, {}, 0, 0});
       it = std::prev(next.end());
     }
@@ -144,8 +150,10 @@ Location::UpdateResult Location::update(const Aor& aor, const RegisterUpdate& up
     }
     if (oldest == next.end()) return {Outcome::too_many, unchanged()};
     next.erase(oldest);
+    contacts_changed = true;
   }
-  shard.dirty.insert(key);
+  // Or-ed: a refresh after a change in the same second still needs the rows replaced.
+  shard.dirty[key] |= contacts_changed;
   if (next.empty()) {
     if (found != shard.aors.end()) shard.aors.erase(found);
     return {Outcome::updated, {}};
@@ -196,38 +204,41 @@ void Location::load(store::Database& db, std::int64_t now) {
 }
 
 void Location::flush(store::Database& db) {
-  std::vector<std::pair<std::int64_t, std::string>> aors;
-  std::vector<store::BindingRecord> records;
+  std::vector<std::pair<std::int64_t, std::string>> written;   // every AOR in this flush
+  std::vector<std::pair<std::int64_t, std::string>> replaced;  // those whose contacts changed
+  std::vector<store::BindingRecord> records, refreshed;
   for (auto& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    for (const auto& key : shard.dirty) {
+    for (const auto& [key, contacts_changed] : shard.dirty) {
       const auto colon = key.find(':');
       const std::int64_t tenant_id = std::stoll(key.substr(0, colon));
       auto extension = key.substr(colon + 1);
+      auto& into = contacts_changed ? records : refreshed;
       if (const auto it = shard.aors.find(std::pmr::string(key, &shard.pool));
           it != shard.aors.end()) {
         for (const auto& b : it->second) {
-          records.push_back({tenant_id, extension, std::string(b.contact),
-                             std::string(sip::transport_name(b.source.transport)),
-                             source_text(b.source), std::string(b.user_agent),
-                             std::string(b.call_id), b.cseq, b.expires_at});
+          into.push_back({tenant_id, extension, std::string(b.contact),
+                          std::string(sip::transport_name(b.source.transport)),
+                          source_text(b.source), std::string(b.user_agent), std::string(b.call_id),
+                          b.cseq, b.expires_at});
         }
       }
-      aors.emplace_back(tenant_id, std::move(extension));
+      if (contacts_changed) replaced.emplace_back(tenant_id, extension);
+      written.emplace_back(tenant_id, std::move(extension));
     }
     shard.dirty.clear();
   }
-  if (aors.empty()) return;
+  if (written.empty()) return;
   try {
-    store::ExtensionRepository(db).replace_bindings(aors, records);
+    store::ExtensionRepository(db).replace_bindings(replaced, records, refreshed);
   } catch (const std::exception& e) {
-    // Still in memory, and marked to be written again with the next flush.
-    spdlog::error("SIP: writing {} registration change(s) failed: {}", aors.size(), e.what());
-    for (const auto& [tenant_id, extension] : aors) {
+    // Still in memory, and marked to be written again, whole, with the next flush.
+    spdlog::error("SIP: writing {} registration change(s) failed: {}", written.size(), e.what());
+    for (const auto& [tenant_id, extension] : written) {
       const auto key = key_of({tenant_id, extension});
       auto& shard = shard_for(key);
       std::lock_guard lock(shard.mutex);
-      shard.dirty.insert(key);
+      shard.dirty[key] = true;
     }
   }
 }

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "sip/peer.hpp"
@@ -90,7 +89,9 @@ class Location {
     std::pmr::unsynchronized_pool_resource pool;
     // key: "tenant:extension"
     std::pmr::unordered_map<std::pmr::string, std::pmr::vector<Stored>> aors{&pool};
-    std::unordered_set<std::string> dirty;
+    // AORs changed since the last flush -> whether their set of contacts changed (else only
+    // expiries, Call-IDs, CSeqs and sources did, and their rows are rewritten in place).
+    std::unordered_map<std::string, bool> dirty;
   };
   static std::vector<Binding> unpack(const std::pmr::vector<Stored>& stored);
   static std::string key_of(const Aor& aor);

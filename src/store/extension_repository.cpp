@@ -107,7 +107,7 @@ std::int64_t ExtensionRepository::revision() {
 
 void ExtensionRepository::replace_bindings(
     const std::vector<std::pair<std::int64_t, std::string>>& extensions,
-    const std::vector<BindingRecord>& bindings) {
+    const std::vector<BindingRecord>& bindings, const std::vector<BindingRecord>& refreshed) {
   auto lock = db_.lock();
   in_transaction(db_, [&] {
     auto erase = db_.prepare("DELETE FROM sip_bindings WHERE tenant_id = ?1 AND extension = ?2");
@@ -120,9 +120,9 @@ void ExtensionRepository::replace_bindings(
         "INSERT OR REPLACE INTO sip_bindings (tenant_id, extension, contact, transport, source, "
         "user_agent, call_id, cseq, expires_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 "
         "WHERE EXISTS (SELECT 1 FROM extensions WHERE tenant_id = ?1 AND number = ?2)");
-    for (const auto& b : bindings) {
-      insert.reset();
-      insert.bind(1, b.tenant_id)
+    const auto bind_all = [](Statement& statement, const BindingRecord& b) -> Statement& {
+      statement.reset();
+      return statement.bind(1, b.tenant_id)
           .bind(2, b.extension)
           .bind(3, b.contact)
           .bind(4, b.transport)
@@ -130,8 +130,17 @@ void ExtensionRepository::replace_bindings(
           .bind(6, b.user_agent)
           .bind(7, b.call_id)
           .bind(8, b.cseq)
-          .bind(9, b.expires_at)
-          .run();
+          .bind(9, b.expires_at);
+    };
+    for (const auto& b : bindings) bind_all(insert, b).run();
+    // A refresh changes no key: updating the row in place touches one page, where deleting and
+    // inserting it rewrote the table and its key index.
+    auto update = db_.prepare(
+        "UPDATE sip_bindings SET transport = ?4, source = ?5, user_agent = ?6, call_id = ?7, "
+        "cseq = ?8, expires_at = ?9 WHERE tenant_id = ?1 AND extension = ?2 AND contact = ?3");
+    for (const auto& b : refreshed) {
+      bind_all(update, b).run();
+      if (db_.changes() == 0) bind_all(insert, b).run();
     }
   });
 }

@@ -45,10 +45,13 @@ class ExtensionRepository {
   // Moves with every change to any extension.
   std::int64_t revision();
 
-  // Replaces the stored bindings of each (tenant, extension) in `extensions` by `bindings`,
-  // in one transaction. Bindings of extensions that no longer exist are not stored.
+  // In one transaction: replaces the stored bindings of each (tenant, extension) in
+  // `extensions` by `bindings`, and rewrites the `refreshed` bindings in place (their extension
+  // kept its contacts; the row is inserted if missing). Bindings of extensions that no longer
+  // exist are not stored.
   void replace_bindings(const std::vector<std::pair<std::int64_t, std::string>>& extensions,
-                        const std::vector<BindingRecord>& bindings);
+                        const std::vector<BindingRecord>& bindings,
+                        const std::vector<BindingRecord>& refreshed = {});
   // Unexpired bindings, ordered by tenant, extension, contact.
   std::vector<BindingRecord> bindings(std::int64_t now);
   void delete_expired_bindings(std::int64_t now);

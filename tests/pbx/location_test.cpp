@@ -312,6 +312,45 @@ TEST_F(LocationStoreTest, RemovalsAndRefreshesAreFlushedToo) {
   EXPECT_EQ(emptied.size(), 0u);
 }
 
+TEST_F(LocationStoreTest, RefreshesRewriteTheRowsInPlace) {
+  Location before;
+  before.update(kAlice, registration({{"sip:1001@192.0.2.20", 600}}, "c1", 1));
+  before.flush(*db_);
+  // Only the expiry, Call-ID and CSeq change: an in-place update of the stored row.
+  auto refresh = registration({{"sip:1001@192.0.2.20", 900}}, "c2", 7, kNow + 30);
+  refresh.source = udp_peer("192.0.2.99", 5070);
+  before.update(kAlice, refresh);
+  before.flush(*db_);
+  Location after;
+  after.load(*db_, kNow + 30);
+  const auto bindings = after.lookup(kAlice, kNow + 30);
+  ASSERT_EQ(bindings.size(), 1u);
+  EXPECT_EQ(bindings[0].expires_at, kNow + 930);
+  EXPECT_EQ(bindings[0].call_id, "c2");
+  EXPECT_EQ(bindings[0].cseq, 7u);
+  EXPECT_EQ(bindings[0].source.port, 5070);
+
+  // A refresh and a new contact before the same flush: the rows are replaced, both stored.
+  before.update(kAlice, registration({{"sip:1001@192.0.2.20", 900}}, "c2", 8, kNow + 40));
+  before.update(kAlice, registration({{"sip:1001@192.0.2.21", 900}}, "c3", 1, kNow + 40));
+  before.update(kAlice, registration({{"sip:1001@192.0.2.21", 900}}, "c3", 2, kNow + 41));
+  before.flush(*db_);
+  Location both;
+  both.load(*db_, kNow + 41);
+  EXPECT_EQ(contacts_of(both.lookup(kAlice, kNow + 41)),
+            (std::vector<std::string>{"sip:1001@192.0.2.20", "sip:1001@192.0.2.21"}));
+
+  // Rows the store lost (deleted behind our back) are inserted again by the next refresh: a
+  // flush writes every binding of a changed AOR.
+  db_->exec("DELETE FROM sip_bindings");
+  before.update(kAlice, registration({{"sip:1001@192.0.2.21", 900}}, "c3", 3, kNow + 50));
+  before.flush(*db_);
+  Location restored;
+  restored.load(*db_, kNow + 50);
+  EXPECT_EQ(contacts_of(restored.lookup(kAlice, kNow + 50)),
+            (std::vector<std::string>{"sip:1001@192.0.2.20", "sip:1001@192.0.2.21"}));
+}
+
 TEST_F(LocationStoreTest, ExpiredBindingsAreNotLoaded) {
   Location before;
   before.update(kAlice, registration({{"sip:1001@192.0.2.20", 60}}, "c1", 1));
