@@ -95,9 +95,10 @@ sip::Reply Registrar::handle(const sip::Message& request, const sip::Peer& peer)
     case AuthVerdict::challenge:
     case AuthVerdict::stale:
       // Not kept: a retransmitted REGISTER is simply challenged again, with a new nonce.
-      return reply(request, peer, 401, "Unauthorized",
-                   auth_.challenge(request, peer, tenant->domain, auth.verdict == AuthVerdict::stale),
-                   false);
+      return reply(
+          request, peer, 401, "Unauthorized",
+          auth_.challenge(request, peer, tenant->domain, auth.verdict == AuthVerdict::stale),
+          false);
     case AuthVerdict::wrong:
       return reply(request, peer, 403, "Forbidden", {}, false);
     case AuthVerdict::malformed:
