@@ -39,10 +39,6 @@ std::string ClientTransactions::key_of(std::string_view branch, std::string_view
   return key;
 }
 
-void ClientTransactions::schedule(const std::string& key, TimePoint when) {
-  due_.push({when, key});
-}
-
 bool ClientTransactions::start(const Message& request, const Peer& peer, TimePoint now) {
   if (!request.is_request() || request.method() == Method::ack) return false;
   const auto via = parse_via(first_element(request.header(HeaderId::via)));
@@ -59,7 +55,7 @@ bool ClientTransactions::start(const Message& request, const Peer& peer, TimePoi
   entry.give_up = now + 64 * timers_.t1;  // timer B or F
   entry.interval = timers_.t1;            // timer A or E, UDP only
   entry.deadline = is_reliable(peer.transport) ? entry.give_up : now + entry.interval;
-  schedule(it->first, entry.deadline);
+  due_.push(it->first, entry.deadline);
   return true;
 }
 
@@ -84,7 +80,7 @@ ClientTransactions::Verdict ClientTransactions::on_response(const Message& respo
       // No more retransmissions; the final response may take as long as the callee rings.
       entry.give_up = now + kProceedingLimit;
       entry.deadline = entry.give_up;
-      schedule(it->first, entry.deadline);
+      due_.push(it->first, entry.deadline);
     }
     entry.state = State::proceeding;  // non-INVITE keeps retransmitting, every T2
     return Verdict::deliver;
@@ -103,23 +99,22 @@ ClientTransactions::Verdict ClientTransactions::on_response(const Message& respo
   // Timer D (at least 32 s) or K (T4) absorbs retransmitted final responses; none on TCP/TLS.
   const auto linger = entry.invite ? std::chrono::milliseconds(32000) : timers_.t4;
   entry.deadline = now + (reliable ? std::chrono::milliseconds(0) : linger);
-  schedule(it->first, entry.deadline);
+  due_.push(it->first, entry.deadline);
   return Verdict::deliver;
 }
 
 void ClientTransactions::run_timers(TimePoint now, const Send& send,
                                     const std::function<void(const std::string&)>& timed_out) {
-  while (!due_.empty() && due_.top().when <= now) {
-    const Due due = due_.top();
-    due_.pop();
-    const auto it = entries_.find(due.key);
-    if (it == entries_.end() || it->second.deadline != due.when) continue;  // superseded
+  while (auto due = due_.pop_due(now)) {
+    const auto& [when, key] = *due;
+    const auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.deadline != when) continue;  // superseded
     Entry& entry = it->second;
     if (entry.state == State::completed) {  // timer D or K
       entries_.erase(it);
       continue;
     }
-    if (due.when >= entry.give_up) {  // timer B or F, or an INVITE left ringing too long
+    if (when >= entry.give_up) {  // timer B or F, or an INVITE left ringing too long
       const std::string branch = std::move(entry.branch);
       entries_.erase(it);
       timed_out(branch);
@@ -133,13 +128,12 @@ void ClientTransactions::run_timers(TimePoint now, const Send& send,
           entry.state == State::proceeding ? timers_.t2 : std::min(entry.interval * 2, timers_.t2);
     }
     entry.deadline = std::min(now + entry.interval, entry.give_up);
-    schedule(it->first, entry.deadline);
+    due_.push(it->first, entry.deadline);
   }
 }
 
 std::optional<ClientTransactions::TimePoint> ClientTransactions::next_deadline() const {
-  if (due_.empty()) return std::nullopt;
-  return due_.top().when;
+  return due_.next();
 }
 
 }  // namespace lockline::sip

@@ -9,12 +9,12 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "sip/deadline_queue.hpp"
 #include "sip/message.hpp"
 #include "sip/peer.hpp"
 #include "sip/server_transactions.hpp"
@@ -70,19 +70,13 @@ class ClientTransactions {
     TimePoint give_up;     // B or F; for an INVITE in proceeding, kProceedingLimit
     std::chrono::milliseconds interval{0};  // timer A's or E's current value
   };
-  struct Due {
-    TimePoint when;
-    std::string key;
-    bool operator>(const Due& other) const { return when > other.when; }
-  };
 
   static std::string key_of(std::string_view branch, std::string_view method);
-  void schedule(const std::string& key, TimePoint when);
 
   TransactionTimers timers_;
   std::size_t capacity_;
   std::unordered_map<std::string, Entry> entries_;
-  std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
+  DeadlineQueue due_;
 };
 
 }  // namespace lockline::sip

@@ -48,10 +48,6 @@ std::string ServerTransactions::key_of(const Message& request) {
   return key;
 }
 
-void ServerTransactions::schedule(const std::string& key, TimePoint when) {
-  due_.push({when, key});
-}
-
 ServerTransactions::Match ServerTransactions::on_request(const Message& request, TimePoint now) {
   const auto key = key_of(request);
   const auto it = entries_.find(key);
@@ -64,7 +60,7 @@ ServerTransactions::Match ServerTransactions::on_request(const Message& request,
       // Timer I: absorb further ACKs for T4 on UDP, none on TCP/TLS.
       entry.deadline =
           now + (is_reliable(entry.peer.transport) ? std::chrono::milliseconds(0) : timers_.t4);
-      schedule(it->first, entry.deadline);
+      due_.push(it->first, entry.deadline);
     }
     return {Verdict::absorbed};
   }
@@ -96,20 +92,19 @@ const std::string* ServerTransactions::answered(const Message& request, const Pe
   } else {
     entry.deadline = now + 64 * timers_.t1;  // timer J
   }
-  schedule(it->first, entry.deadline);
+  due_.push(it->first, entry.deadline);
   return &entry.response;
 }
 
 void ServerTransactions::run_timers(
     TimePoint now, const std::function<void(const Peer&, const std::string&)>& send) {
-  while (!due_.empty() && due_.top().when <= now) {
-    const Due due = due_.top();
-    due_.pop();
-    const auto it = entries_.find(due.key);
-    if (it == entries_.end() || it->second.deadline != due.when) continue;  // superseded
+  while (auto due = due_.pop_due(now)) {
+    const auto& [when, key] = *due;
+    const auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.deadline != when) continue;  // superseded
     Entry& entry = it->second;
     const bool retransmit = entry.invite && entry.state == State::completed &&
-                            !is_reliable(entry.peer.transport) && due.when < entry.give_up;
+                            !is_reliable(entry.peer.transport) && when < entry.give_up;
     if (!retransmit) {
       entries_.erase(it);
       continue;
@@ -117,13 +112,12 @@ void ServerTransactions::run_timers(
     send(entry.peer, entry.response);  // timer G
     entry.interval = std::min(entry.interval * 2, timers_.t2);
     entry.deadline = std::min(now + entry.interval, entry.give_up);
-    schedule(it->first, entry.deadline);
+    due_.push(it->first, entry.deadline);
   }
 }
 
 std::optional<ServerTransactions::TimePoint> ServerTransactions::next_deadline() const {
-  if (due_.empty()) return std::nullopt;
-  return due_.top().when;
+  return due_.next();
 }
 
 }  // namespace lockline::sip

@@ -8,11 +8,11 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "sip/deadline_queue.hpp"
 #include "sip/message.hpp"
 #include "sip/peer.hpp"
 
@@ -67,19 +67,13 @@ class ServerTransactions {
     TimePoint give_up;                      // timer H for INVITE
     std::chrono::milliseconds interval{0};  // timer G's current value
   };
-  struct Due {
-    TimePoint when;
-    std::string key;
-    bool operator>(const Due& other) const { return when > other.when; }
-  };
 
   static std::string key_of(const Message& request);
-  void schedule(const std::string& key, TimePoint when);
 
   TransactionTimers timers_;
   std::size_t capacity_;
   std::unordered_map<std::string, Entry> entries_;
-  std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
+  DeadlineQueue due_;
 };
 
 }  // namespace lockline::sip
