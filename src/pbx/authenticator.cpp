@@ -7,6 +7,7 @@
 #include "pbx/handset_quirks.hpp"
 #include "sip/digest.hpp"
 #include "sip/header_values.hpp"
+#include "sip/text.hpp"
 
 namespace lockline::pbx {
 
@@ -15,13 +16,6 @@ namespace {
 bool same_secret(std::string_view a, std::string_view b) {
   // The length of a hex digest is public (it follows from the algorithm); the bytes are not.
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // The bytes of a packet's source address, which our nonces are bound to.
@@ -64,7 +58,7 @@ AuthResult Authenticator::check(const sip::Message& request, const sip::Peer& pe
   const auto& c = *found;
   const auto algorithm = sip::digest_algorithm(c.algorithm);
   if (!algorithm) return {AuthVerdict::challenge, {}};
-  if (!iequal(c.qop, "auth")) return {AuthVerdict::malformed, "Digest Without qop=auth"};
+  if (!sip::iequals(c.qop, "auth")) return {AuthVerdict::malformed, "Digest Without qop=auth"};
   const auto nc = sip::parse_nonce_count(c.nc);
   if (!nc || c.cnonce.empty()) return {AuthVerdict::malformed, "Malformed Digest nc or cnonce"};
 

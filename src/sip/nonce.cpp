@@ -68,7 +68,7 @@ NonceAuthority::NonceAuthority(std::int64_t lifetime_seconds, Clock clock)
   outer_ = keyed_context(key, 0x5c);
   OPENSSL_cleanse(key, sizeof key);
   const unsigned char label[] = "opaque";
-  const auto tag = seal(label, sizeof label - 1);
+  const auto tag = seal(label, sizeof label - 1, {});
   for (std::size_t i = 0; i < 8; ++i) {
     opaque_.push_back(kHex[tag[i] >> 4]);
     opaque_.push_back(kHex[tag[i] & 15]);

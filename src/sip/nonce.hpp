@@ -51,7 +51,7 @@ class NonceAuthority {
 
  private:
   std::array<unsigned char, 16> seal(const unsigned char* data, std::size_t size,
-                                     std::string_view address = {}) const;
+                                     std::string_view address) const;
   std::int64_t now() const;
 
   struct Free {
