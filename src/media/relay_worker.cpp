@@ -45,6 +45,12 @@ void close_call(Call& call) {
 }
 
 Worker::Worker() : buffers_(kBatch * kSlot) {
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    received_[i].msg_hdr.msg_name = &sources_[i];
+    received_[i].msg_hdr.msg_iov = &vectors_[i];
+    received_[i].msg_hdr.msg_iovlen = 1;
+    sending_[i].msg_hdr.msg_iovlen = 1;
+  }
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("relay: cannot create epoll");
@@ -205,33 +211,24 @@ void Worker::on_readable(const SocketTag& tag) {
   Leg& from = call.legs[tag.leg];
   Leg& to = call.legs[1 - tag.leg];
   const int fd = tag.rtcp ? from.rtcp_fd : from.rtp_fd;
-  std::array<mmsghdr, kBatch> received{};
-  std::array<iovec, kBatch> vectors{};
-  std::array<sockaddr_storage, kBatch> sources{};
-  std::array<mmsghdr, kBatch> sending{};
-  std::array<int, kBatch> sending_fd{};
   for (;;) {
     for (std::size_t i = 0; i < kBatch; ++i) {
-      vectors[i] = {buffers_.data() + i * kSlot, kSlot - SrtpContext::kMaxOverhead};
-      received[i].msg_hdr = {};
-      received[i].msg_hdr.msg_name = &sources[i];
-      received[i].msg_hdr.msg_namelen = sizeof sources[i];
-      received[i].msg_hdr.msg_iov = &vectors[i];
-      received[i].msg_hdr.msg_iovlen = 1;
+      vectors_[i] = {buffers_.data() + i * kSlot, kSlot - SrtpContext::kMaxOverhead};
+      received_[i].msg_hdr.msg_namelen = sizeof sources_[i];
     }
-    const int n = ::recvmmsg(fd, received.data(), kBatch, MSG_DONTWAIT, nullptr);
+    const int n = ::recvmmsg(fd, received_.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) return;  // drained (or an ICMP error for an earlier send)
     std::size_t outgoing = 0;
     for (int i = 0; i < n; ++i) {
-      auto* data = static_cast<std::uint8_t*>(vectors[i].iov_base);
-      std::size_t length = received[i].msg_len;
-      if ((received[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
+      auto* data = static_cast<std::uint8_t*>(vectors_[i].iov_base);
+      std::size_t length = received_[i].msg_len;
+      if ((received_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
         bump(from.counters.malformed);
         continue;
       }
       SocketAddress source;
-      std::memcpy(&source.storage, &sources[i], received[i].msg_hdr.msg_namelen);
-      source.length = received[i].msg_hdr.msg_namelen;
+      std::memcpy(&source.storage, &sources_[i], received_[i].msg_hdr.msg_namelen);
+      source.length = received_[i].msg_hdr.msg_namelen;
       const bool rtcp = tag.rtcp || (from.rtcp_mux && looks_like_rtcp(data, length));
       if (!admit(from, rtcp, source, data, length) || !to.configured) continue;
       if (to.outbound) {
@@ -242,14 +239,12 @@ void Worker::on_readable(const SocketTag& tag) {
       }
       const SocketAddress& destination = to.destination(rtcp);
       if (destination.empty()) continue;
-      vectors[i].iov_len = length;
-      mmsghdr& out = sending[outgoing];
-      out.msg_hdr = {};
-      out.msg_hdr.msg_name = const_cast<sockaddr*>(destination.get());
-      out.msg_hdr.msg_namelen = destination.length;
-      out.msg_hdr.msg_iov = &vectors[i];
-      out.msg_hdr.msg_iovlen = 1;
-      sending_fd[outgoing] = rtcp && !to.rtcp_mux ? to.rtcp_fd : to.rtp_fd;
+      vectors_[i].iov_len = length;
+      msghdr& out = sending_[outgoing].msg_hdr;
+      out.msg_name = const_cast<sockaddr*>(destination.get());
+      out.msg_namelen = destination.length;
+      out.msg_iov = &vectors_[i];
+      sending_fd_[outgoing] = rtcp && !to.rtcp_mux ? to.rtcp_fd : to.rtp_fd;
       bump(to.counters.packets_out);
       bump(to.counters.bytes_out, length);
       ++outgoing;
@@ -257,8 +252,8 @@ void Worker::on_readable(const SocketTag& tag) {
     // One sendmmsg per run of datagrams leaving by the same socket (RTP and muxed RTCP share).
     for (std::size_t start = 0; start < outgoing;) {
       std::size_t end = start + 1;
-      while (end < outgoing && sending_fd[end] == sending_fd[start]) ++end;
-      (void)::sendmmsg(sending_fd[start], sending.data() + start,
+      while (end < outgoing && sending_fd_[end] == sending_fd_[start]) ++end;
+      (void)::sendmmsg(sending_fd_[start], sending_.data() + start,
                        static_cast<unsigned>(end - start), MSG_DONTWAIT);
       start = end;
     }

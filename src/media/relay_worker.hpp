@@ -6,6 +6,8 @@
 #include "media/socket_address.hpp"
 #include "media/srtp_context.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <atomic>
 #include <functional>
@@ -89,7 +91,14 @@ class Worker {
   std::mutex posted_mutex_;
   std::vector<std::function<void()>> posted_;
   std::unordered_set<std::shared_ptr<Call>> calls_;
+  // The datagrams of one recvmmsg and the sendmmsg after it, set up once: the packet path
+  // touches only lengths and destinations.
   std::vector<std::uint8_t> buffers_;
+  std::array<mmsghdr, kBatch> received_{};
+  std::array<iovec, kBatch> vectors_{};
+  std::array<sockaddr_storage, kBatch> sources_{};
+  std::array<mmsghdr, kBatch> sending_{};
+  std::array<int, kBatch> sending_fd_{};
   std::thread thread_;
 };
 
