@@ -139,4 +139,13 @@ std::string build_error_response(std::string_view bytes, std::string_view reason
   return out;
 }
 
+Peer reply_destination(const Message& request, const Peer& from) {
+  if (is_reliable(from.transport)) return from;
+  const auto via = parse_via(request.header(HeaderId::via));
+  if (!via || via->rport) return from;
+  Peer to = from;
+  to.port = via->sent_by.port.value_or(5060);
+  return to;
+}
+
 }  // namespace lockline::sip

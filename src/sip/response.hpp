@@ -14,6 +14,11 @@ namespace lockline::sip {
 void build_response(std::string& out, const Message& request, const Peer& peer, int status,
                     std::string_view reason, std::string_view extra_headers = {});
 
+// Where the response to a request goes (RFC 3261 §18.2.2, RFC 3581 §4): over TCP/TLS the
+// connection it came on; over UDP the packet's source address, with its source port when the
+// client asked with rport, else the port in the Via's sent-by.
+Peer reply_destination(const Message& request, const Peer& from);
+
 // A 400 for bytes that did not parse, with whatever Via/From/To/Call-ID/CSeq lines they have.
 // Empty when the bytes are not a request (responses and garbage get no answer).
 std::string build_error_response(std::string_view bytes, std::string_view reason);

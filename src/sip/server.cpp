@@ -4,6 +4,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -14,6 +15,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 
 #include "core/listener.hpp"
 #include "sip/header_values.hpp"
@@ -35,12 +37,19 @@ constexpr auto kTimerTick = std::chrono::milliseconds(100);  // timer G's precis
 constexpr std::size_t kDatagramsPerWakeup = 256;             // then let other work run
 constexpr std::string_view kPong = "\r\n";                   // RFC 5626 §4.4.1
 
-// Where a UDP response goes (RFC 3261 §18.2.2, RFC 3581 §4): the packet's source address, and
-// its source port when the client asked with rport, else the port in the Via's sent-by.
-udp::endpoint udp_destination(const Message& request, const udp::endpoint& from) {
-  const auto via = parse_via(request.header(HeaderId::via));
-  if (!via || via->rport) return from;
-  return {from.address(), via->sent_by.port.value_or(5060)};
+bool is_dialog_method(Method method) {
+  switch (method) {
+    case Method::invite:
+    case Method::ack:
+    case Method::bye:
+    case Method::cancel:
+    case Method::update:
+    case Method::info:
+    case Method::prack:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -52,6 +61,32 @@ struct Server::Worker {
   std::unique_ptr<udp::socket> udp_socket;
   std::string scratch;  // the last answer not kept by a transaction
   bool stopped = false;
+};
+
+// A TCP or TLS connection's way out. Answers and requests from any thread queue here and a
+// writer of its own sends them in order, so reading never waits for a slow peer's window and a
+// request can go out while the connection waits for the phone's next message.
+struct Server::Connection {
+  explicit Connection(const asio::any_io_executor& executor)
+      : executor(executor), wake(executor, asio::steady_timer::time_point::max()) {}
+  asio::any_io_executor executor;
+  std::deque<std::string> outbox;
+  std::size_t queued_bytes = 0;
+  asio::steady_timer wake;  // the writer waits on it; cancelled when there is work
+  bool closing = false;
+  bool overflowed = false;
+
+  // On the connection's thread.
+  void push(std::string bytes, std::size_t limit) {
+    if (closing) return;
+    if (queued_bytes + bytes.size() > limit) {
+      overflowed = closing = true;  // a peer that does not read: give up on it
+    } else {
+      queued_bytes += bytes.size();
+      outbox.push_back(std::move(bytes));
+    }
+    wake.cancel();
+  }
 };
 
 struct Server::Acceptor {
@@ -225,12 +260,13 @@ void Server::on_datagram(Worker& worker, std::string_view bytes, const udp::endp
     if (!answer.empty()) worker.udp_socket->send_to(asio::buffer(answer), from, 0, ignored);
     return;
   }
-  if (!message->is_request()) return;  // no client transactions yet: a stray response
   const Peer peer{Transport::udp, from.address(), from.port(), 0};
-  const auto destination = udp_destination(*message, from);
-  const Peer reply_to{Transport::udp, destination.address(), destination.port(), 0};
+  if (to_dialogs(*message, peer)) return;
+  if (!message->is_request()) return;  // a response with no dialog layer to take it
+  const Peer reply_to = reply_destination(*message, peer);
   if (const auto* answer = process(worker, *message, peer, reply_to)) {
-    worker.udp_socket->send_to(asio::buffer(*answer), destination, 0, ignored);
+    worker.udp_socket->send_to(asio::buffer(*answer),
+                               udp::endpoint(reply_to.address, reply_to.port), 0, ignored);
   }
 }
 
@@ -261,9 +297,9 @@ asio::awaitable<void> Server::serve_tcp(tcp::socket socket, Worker& worker) {
   const auto remote = socket.remote_endpoint(ec);
   if (ec) co_return;
   const Peer peer{Transport::tcp, remote.address(), remote.port(), next_connection_id_++};
-  Deadline deadline(socket);
   tls::PlainStream stream{socket};
-  co_await serve_stream(stream, deadline, peer, worker);
+  Deadline deadline(socket);
+  co_await serve_connection(stream, socket, deadline, peer, worker);
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
@@ -283,19 +319,104 @@ asio::awaitable<void> Server::serve_tls(tcp::socket socket, Worker& worker) {
                   handshake_error.message());
     co_return;
   }
-  co_await serve_stream(stream, deadline, peer, worker);
+  co_await serve_connection(stream, socket, deadline, peer, worker);
   stream.close_notify();
 }
 
-// One connection, top to bottom: answer keep-alives, frame a message by its Content-Length,
-// parse it, answer it on this connection. A framing error closes the connection (there is no
-// telling where the next message starts); a message that frames but does not parse gets a 400.
+// Reads and writes side by side until both are done: the reader ends on the peer's close, an
+// error or a timeout and lets the writer finish what is queued; a failed write shuts the socket,
+// which ends the reader.
 template <class Stream>
-asio::awaitable<void> Server::serve_stream(Stream& stream, Deadline& deadline, const Peer& peer,
-                                           Worker& worker) {
+asio::awaitable<void> Server::serve_connection(Stream& stream, tcp::socket& socket,
+                                               Deadline& deadline, const Peer& peer,
+                                               Worker& worker) {
+  using namespace asio::experimental::awaitable_operators;
+  auto connection = std::make_shared<Connection>(socket.get_executor());
+  {
+    std::lock_guard lock(connections_mutex_);
+    connection_table_[peer.connection_id] = connection;
+  }
+  co_await (read_loop(stream, deadline, peer, worker, *connection) &&
+            write_loop(stream, socket, *connection));
+  std::lock_guard lock(connections_mutex_);
+  connection_table_.erase(peer.connection_id);
+}
+
+template <class Stream>
+asio::awaitable<void> Server::write_loop(Stream& stream, tcp::socket& socket,
+                                         Connection& connection) {
+  Deadline deadline(socket);
+  for (;;) {
+    if (connection.outbox.empty()) {
+      if (connection.closing) break;
+      connection.wake.expires_at(asio::steady_timer::time_point::max());
+      co_await connection.wake.async_wait(use_nothrow);  // cancelled by push and by closing
+      continue;
+    }
+    const std::string bytes = std::move(connection.outbox.front());
+    connection.outbox.pop_front();
+    connection.queued_bytes -= bytes.size();
+    deadline.expires_after(limits_.message_timeout);
+    if (co_await stream.write_all(bytes.data(), bytes.size())) break;
+    deadline.expires_after(std::chrono::hours(24 * 365));  // nothing to write: no deadline
+  }
+  connection.closing = true;
+  if (connection.overflowed || !connection.outbox.empty()) {
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);  // ends the reader too
+  }
+}
+
+bool Server::send(const Peer& peer, std::string bytes) {
+  if (peer.transport == Transport::udp) {
+    if (workers_.empty() || !workers_.front()->udp_socket) return false;
+    const udp::endpoint to(peer.address, peer.port);
+    // A plain system call, safe from any thread on a socket another thread reads.
+    return ::sendto(workers_.front()->udp_socket->native_handle(), bytes.data(), bytes.size(), 0,
+                    to.data(), static_cast<socklen_t>(to.size())) >= 0;
+  }
+  std::shared_ptr<Connection> connection;
+  {
+    std::lock_guard lock(connections_mutex_);
+    const auto it = connection_table_.find(peer.connection_id);
+    if (it != connection_table_.end()) connection = it->second.lock();
+  }
+  if (!connection) return false;
+  const auto executor = connection->executor;
+  asio::post(executor, [connection = std::move(connection), bytes = std::move(bytes),
+                        limit = limits_.max_queued_bytes]() mutable {
+    connection->push(std::move(bytes), limit);
+  });
+  return true;
+}
+
+bool Server::to_dialogs(Message& message, const Peer& peer) {
+  if (!dialogs_ || (message.is_request() && !is_dialog_method(message.method()))) return false;
+  asio::post(dialogs_->executor(),
+             [handler = dialogs_, message = std::move(message), peer]() mutable {
+               handler->on_message(std::move(message), peer);
+             });
+  return true;
+}
+
+// One connection's reading, top to bottom: answer keep-alives, frame a message by its
+// Content-Length, parse it, answer it on this connection. A framing error closes the connection
+// (there is no telling where the next message starts); a message that frames but does not parse
+// gets a 400.
+template <class Stream>
+asio::awaitable<void> Server::read_loop(Stream& stream, Deadline& deadline, const Peer& peer,
+                                        Worker& worker, Connection& connection) {
   std::string buffer;
   std::array<char, 16 * 1024> chunk;
   std::string answer;
+  const auto send = [&](std::string_view bytes) {
+    connection.push(std::string(bytes), limits_.max_queued_bytes);
+    return !connection.closing;
+  };
+  const auto finish = [&connection] {
+    connection.closing = true;
+    connection.wake.cancel();
+  };
   for (;;) {
     // CRLFs before a message: each CRLFCRLF is a ping that gets a CRLF pong.
     const auto crlfs = std::min(buffer.find_first_not_of("\r\n"), buffer.size());
@@ -303,8 +424,7 @@ asio::awaitable<void> Server::serve_stream(Stream& stream, Deadline& deadline, c
       const bool all = crlfs == buffer.size();
       const std::size_t consumed = all ? crlfs - crlfs % 4 : crlfs;
       for (std::size_t pings = consumed / 4; pings > 0; --pings) {
-        deadline.expires_after(limits_.message_timeout);
-        if (co_await stream.write_all(kPong.data(), kPong.size())) co_return;
+        if (!send(kPong)) co_return finish();
       }
       buffer.erase(0, consumed);
     }
@@ -313,9 +433,8 @@ asio::awaitable<void> Server::serve_stream(Stream& stream, Deadline& deadline, c
       if (!size) {
         counters_.malformed.fetch_add(1, std::memory_order_relaxed);
         answer = build_error_response(buffer, size.error().message);
-        deadline.expires_after(limits_.message_timeout);
-        if (!answer.empty()) co_await stream.write_all(answer.data(), answer.size());
-        co_return;
+        if (!answer.empty()) send(answer);
+        co_return finish();
       }
       if (*size > 0) {
         auto message = parse_message(std::string_view(buffer).substr(0, *size), limits_.parse);
@@ -324,15 +443,11 @@ asio::awaitable<void> Server::serve_stream(Stream& stream, Deadline& deadline, c
           counters_.malformed.fetch_add(1, std::memory_order_relaxed);
           answer = build_error_response(std::string_view(buffer).substr(0, *size),
                                         message.error().message);
-        } else if (message->is_request()) {
-          // Copied: a transaction's timer may drop its kept answer while we write.
+        } else if (!to_dialogs(*message, peer) && message->is_request()) {
           if (const auto* bytes = process(worker, *message, peer, peer)) answer = *bytes;
         }
         buffer.erase(0, *size);
-        if (!answer.empty()) {
-          deadline.expires_after(limits_.message_timeout);
-          if (co_await stream.write_all(answer.data(), answer.size())) co_return;
-        }
+        if (!answer.empty() && !send(answer)) co_return finish();
         if (!buffer.empty()) deadline.expires_after(limits_.message_timeout);  // the next one
         continue;
       }
@@ -341,7 +456,7 @@ asio::awaitable<void> Server::serve_stream(Stream& stream, Deadline& deadline, c
     const bool between_messages = buffer.empty();
     if (between_messages) deadline.expires_after(limits_.idle_timeout);
     auto [ec, n] = co_await stream.read_some(chunk.data(), chunk.size());
-    if (ec) co_return;
+    if (ec) co_return finish();
     buffer.append(chunk.data(), n);
     if (between_messages) deadline.expires_after(limits_.message_timeout);
   }
