@@ -1,11 +1,17 @@
 #include "app/config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <toml++/toml.h>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "media/port_range.hpp"
+#include "media/socket_address.hpp"
 
 namespace lockline::app {
 
@@ -30,8 +36,32 @@ std::string render_config(const Config& c) {
       << "sip_udp = \"" << c.sip_udp.to_string() << "\"\n"
       << "sip_tcp = \"" << c.sip_tcp.to_string() << "\"\n"
       << "sip_tls = \"" << c.sip_tls.to_string() << "\"\n"
-      << "rtp_ports = \"" << c.rtp_ports << "\"\n";
+      << "rtp_ports = \"" << c.rtp_ports << "\"\n"
+      << "public_address = \"" << c.public_address
+      << "\"   # in SIP and SDP; empty: this machine's primary address\n";
   return out.str();
+}
+
+std::string effective_public_address(const Config& config) {
+  if (!config.public_address.empty()) return config.public_address;
+  // The source address of the default route: a UDP connect sends nothing.
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in probe{};
+  probe.sin_family = AF_INET;
+  probe.sin_port = htons(9);
+  inet_pton(AF_INET, "192.0.2.1", &probe.sin_addr);
+  std::string address = "127.0.0.1";
+  if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&probe), sizeof probe) == 0) {
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    char text[INET_ADDRSTRLEN] = {};
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0 &&
+        inet_ntop(AF_INET, &local.sin_addr, text, sizeof text)) {
+      address = text;
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  return address;
 }
 
 namespace {
@@ -105,10 +135,10 @@ Result<Config> parse_config(const std::string& text, const fs::path& file) {
   if (const auto* listen_node = table.get("listen")) {
     const auto* listen = listen_node->as_table();
     if (!listen) return make_error("listen must be a table", "listen");
-    if (auto known = check_known_keys(
-            *listen,
-            {"http", "https", "provisioning_tls", "sip_udp", "sip_tcp", "sip_tls", "rtp_ports"},
-            "listen.");
+    if (auto known = check_known_keys(*listen,
+                                      {"http", "https", "provisioning_tls", "sip_udp", "sip_tcp",
+                                       "sip_tls", "rtp_ports", "public_address"},
+                                      "listen.");
         !known) {
       return known.error();
     }
@@ -122,7 +152,17 @@ Result<Config> parse_config(const std::string& text, const fs::path& file) {
     }
     auto rtp = string_at(*listen, "rtp_ports", "listen.rtp_ports", config.rtp_ports);
     if (!rtp) return rtp.error();
+    if (auto range = media::parse_port_range(*rtp, "listen.rtp_ports"); !range) {
+      return range.error();
+    }
     config.rtp_ports = *rtp;
+    auto address = string_at(*listen, "public_address", "listen.public_address", "");
+    if (!address) return address.error();
+    if (!address->empty() && !media::SocketAddress::from(*address, 0)) {
+      return make_error("listen.public_address must be a numeric IPv4 or IPv6 address",
+                        "listen.public_address");
+    }
+    config.public_address = *address;
   }
   return config;
 }

@@ -21,7 +21,13 @@ struct Config {
   Endpoint sip_tcp{"0.0.0.0", 5060};
   Endpoint sip_tls{"0.0.0.0", 5061};
   std::string rtp_ports = "20000-29999";
+  // Where phones reach Lockline, in SIP Via/Contact headers and SDP: a numeric address. Empty:
+  // this machine's primary address (the source of its default route).
+  std::string public_address;
 };
+
+// The public address the config names, or this machine's primary one, or 127.0.0.1.
+std::string effective_public_address(const Config& config);
 
 // Defaults, with this machine's host name.
 Config default_config();

@@ -24,6 +24,7 @@
 #include "http/server.hpp"
 #include "pbx/auth_throttle.hpp"
 #include "pbx/authenticator.hpp"
+#include "pbx/call_control.hpp"
 #include "pbx/directory.hpp"
 #include "pbx/location.hpp"
 #include "pbx/registrar.hpp"
@@ -124,6 +125,15 @@ int serve(const Config& config, const ServeOptions& options) {
   pbx::Registrar registrar(directory, location, authenticator);
   pbx::SipService sip_service(throttle, registrar);
   sip::Server sip_server(pool, sip_service, live.sip_tls_context());
+  // Calls: the B2BUA on a thread of its own, media through the relay (listen.rtp_ports).
+  const auto public_address = effective_public_address(config);
+  media::Relay relay({public_address.find(':') == std::string::npos ? "0.0.0.0" : "::",
+                      media::parse_port_range(config.rtp_ports, "listen.rtp_ports").value(),
+                      std::max(1u, threads / 2)});
+  pbx::CallControl calls(
+      sip_server, directory, location, authenticator, throttle, relay,
+      {public_address, config.sip_udp.port, config.sip_tcp.port, config.sip_tls.port});
+  sip_server.set_dialog_handler(&calls);
   sip_server.listen_udp(config.sip_udp);
   sip_server.listen_tcp(config.sip_tcp);
   sip_server.listen_tls(config.sip_tls);
@@ -138,8 +148,9 @@ int serve(const Config& config, const ServeOptions& options) {
   server.listen(config.http, false);
   const auto https_port = server.listen(config.https, true);
   live.set_https_port(https_port);
-  spdlog::info("platform {}, {} thread(s), data in {}", policy::to_string(config.platform),
-               pool.size(), config.data_dir.string());
+  spdlog::info("platform {}, {} thread(s), data in {}, public address {}",
+               policy::to_string(config.platform), pool.size(), config.data_dir.string(),
+               public_address);
   // Only once the ports are ours: a start that fails must not use up the one-time password.
   print_first_start(config, https_port, auth.ensure_admin());
 

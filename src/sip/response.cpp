@@ -26,15 +26,9 @@ std::string_view canonical_name(HeaderId id) {
   }
 }
 
-// A To tag that stays the same for every response in the same request's dialog.
 void append_tag(std::string& out, const Message& request) {
-  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
-  for (auto part : {request.call_id(), request.from()}) {
-    for (unsigned char c : part) hash = (hash ^ c) * 1099511628211ull;
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
   out += ";tag=";
-  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHex[(hash >> shift) & 15]);
+  out += response_tag(request);
 }
 
 void append_status_line(std::string& out, int status, std::string_view reason) {
@@ -46,6 +40,17 @@ void append_status_line(std::string& out, int status, std::string_view reason) {
 }
 
 }  // namespace
+
+std::string response_tag(const Message& request) {
+  std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
+  for (auto part : {request.call_id(), request.from()}) {
+    for (unsigned char c : part) hash = (hash ^ c) * 1099511628211ull;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string tag;
+  for (int shift = 60; shift >= 0; shift -= 4) tag.push_back(kHex[(hash >> shift) & 15]);
+  return tag;
+}
 
 void append_stamped_via(std::string& out, std::string_view value, const Peer& peer) {
   const auto via = parse_via(value);
@@ -82,7 +87,8 @@ void append_stamped_via(std::string& out, std::string_view value, const Peer& pe
 }
 
 void build_response(std::string& out, const Message& request, const Peer& peer, int status,
-                    std::string_view reason, std::string_view extra_headers) {
+                    std::string_view reason, std::string_view extra_headers,
+                    std::string_view body) {
   append_status_line(out, status, reason);
   bool top_via = true;
   for (const auto& h : request.headers()) {
@@ -103,7 +109,10 @@ void build_response(std::string& out, const Message& request, const Peer& peer, 
     out += "\r\n";
   }
   out += extra_headers;
-  out += "Content-Length: 0\r\n\r\n";
+  out += "Content-Length: ";
+  out += std::to_string(body.size());
+  out += "\r\n\r\n";
+  out += body;
 }
 
 std::string build_error_response(std::string_view bytes, std::string_view reason) {

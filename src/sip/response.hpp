@@ -10,9 +10,15 @@
 
 namespace lockline::sip {
 
-// extra_headers: complete lines, each ending in CRLF. Appends to out.
+// extra_headers: complete lines, each ending in CRLF (with Content-Type when there is a body).
+// Appends to out.
 void build_response(std::string& out, const Message& request, const Peer& peer, int status,
-                    std::string_view reason, std::string_view extra_headers = {});
+                    std::string_view reason, std::string_view extra_headers = {},
+                    std::string_view body = {});
+
+// The To tag every response to `request` carries when its To has none: the same for every
+// response in the request's dialog, so a UAS needs to keep nothing to answer consistently.
+std::string response_tag(const Message& request);
 
 // Where the response to a request goes (RFC 3261 §18.2.2, RFC 3581 §4): over TCP/TLS the
 // connection it came on; over UDP the packet's source address, with its source port when the

@@ -1,0 +1,636 @@
+#include "pbx/call_control.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+#include <future>
+
+#include "core/crypto_random.hpp"
+#include "pbx/call_media.hpp"
+#include "sip/header_values.hpp"
+#include "sip/parser.hpp"
+#include "sip/response.hpp"
+
+namespace lockline::pbx {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr auto kT1 = std::chrono::milliseconds(500);
+constexpr auto kT2 = std::chrono::milliseconds(4000);
+constexpr std::string_view kAllow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\n";
+constexpr std::string_view kSdpType = "Content-Type: application/sdp\r\n";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string tag_of(std::string_view header_value) {
+  const auto name_addr = sip::parse_name_addr(header_value);
+  if (!name_addr) return {};
+  return std::string(sip::find_param(name_addr->params, "tag").value_or(""));
+}
+
+std::string uri_of(std::string_view header_value) {
+  const auto name_addr = sip::parse_name_addr(header_value);
+  return name_addr ? std::string(name_addr->uri) : std::string();
+}
+
+std::string branch_of(const sip::Message& message) {
+  const auto via = sip::parse_via(message.header(sip::HeaderId::via));
+  return via ? std::string(via->branch) : std::string();
+}
+
+std::string transport_param(sip::Transport transport) {
+  return std::string(sip::transport_name(transport));
+}
+
+std::string suite_of(const std::optional<media::SrtpMasterKey>& key) {
+  return key ? std::string(media::srtp_suite_spec(key->suite()).name) : std::string();
+}
+
+}  // namespace
+
+struct CallControl::Branch {
+  std::string id;                           // the Via branch of its INVITE
+  sip::Peer peer;                           // the callee's flow, from its registration
+  std::string target;                       // the registered Contact: the INVITE's Request-URI
+  std::string via;                          // the INVITE's Via line, which its CANCEL repeats
+  std::optional<media::SrtpMasterKey> key;  // Lockline's key offered on this branch (TLS only)
+  std::string to_tag;
+  std::string remote_target;  // the callee's Contact in its 2xx
+  std::string ack;            // the ACK to its 2xx, for retransmissions of the 2xx
+  bool provisional = false;   // a 1xx came: a CANCEL may be sent
+  bool cancel_wanted = false;
+  bool done = false;
+};
+
+struct CallControl::Call {
+  enum class State { proceeding, answered, confirmed, cancelled, ended };
+  State state = State::proceeding;
+  std::optional<sip::Message> invite;  // the caller's
+  sip::Peer a_peer;                    // the caller's flow
+  sip::Peer a_reply_to;
+  std::string a_call_id, a_tag, a_remote_target, a_branch;
+  std::uint32_t a_cseq = 1;  // Lockline's requests towards the caller
+  PhoneMedia a_media;
+  std::optional<media::SrtpMasterKey> a_key;  // Lockline's key towards the caller
+
+  std::string b_call_id, b_from, b_to;
+  std::uint32_t b_cseq = 1;
+  std::vector<std::unique_ptr<Branch>> branches;
+  Branch* winner = nullptr;
+  int best_status = 0;
+  std::string best_reason;
+
+  std::string last_provisional;
+  std::string final_2xx;
+  Clock::time_point resend_at{}, give_up_at{};
+  Clock::duration interval{};
+
+  std::unique_ptr<media::MediaSession> media;
+  std::string caller, callee;
+  std::int64_t started_at = 0;
+  std::uint64_t sdp_version = 1;
+};
+
+CallControl::CallControl(sip::Server& server, const Directory& directory, Location& location,
+                         Authenticator& authenticator, AuthThrottle& throttle, media::Relay& relay,
+                         CallOptions options)
+    : server_(server),
+      directory_(directory),
+      location_(location),
+      auth_(authenticator),
+      throttle_(throttle),
+      relay_(relay),
+      options_(std::move(options)),
+      timer_(context_) {
+  tick();
+  thread_ = std::thread([this] { context_.run(); });
+}
+
+CallControl::~CallControl() {
+  boost::asio::post(context_, [this] {
+    timer_.cancel();
+    for (auto& [id, call] : by_call_id_) call->media.reset();
+  });
+  thread_.join();
+}
+
+void CallControl::tick() {
+  timer_.expires_after(kTick);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    const auto now = Clock::now();
+    const auto send = [this](const sip::Peer& peer, const std::string& bytes) {
+      server_.send(peer, bytes);
+    };
+    server_transactions_.run_timers(now, send);
+    client_transactions_.run_timers(now, send, [this](const std::string& branch) {
+      const auto it = by_branch_.find(branch);
+      if (it == by_branch_.end()) return;
+      auto [call, target] = it->second;
+      on_branch_failed(*call, *target, 408);
+    });
+    std::vector<std::shared_ptr<Call>> expired;
+    for (auto& [id, call] : by_call_id_) {
+      if (call->state != Call::State::answered || call->a_call_id != id) continue;
+      if (now >= call->give_up_at) {
+        expired.push_back(call);  // no ACK from the caller: RFC 3261 §13.3.1.4 says hang up
+      } else if (now >= call->resend_at) {
+        server_.send(call->a_reply_to, call->final_2xx);
+        call->interval = std::min<Clock::duration>(call->interval * 2, kT2);
+        call->resend_at = now + call->interval;
+      }
+    }
+    for (auto& call : expired) hang_up(*call, true, true);
+    tick();
+  });
+}
+
+void CallControl::on_message(sip::Message message, const sip::Peer& peer) {
+  try {
+    if (message.is_request()) {
+      if (message.method() == sip::Method::invite && tag_of(message.to()).empty()) {
+        const auto match = server_transactions_.on_request(message, Clock::now());
+        if (match.verdict == sip::ServerTransactions::Verdict::resend) {
+          server_.send(sip::reply_destination(message, peer), *match.response);
+        } else if (match.verdict == sip::ServerTransactions::Verdict::new_request) {
+          on_invite(message, peer);
+        }
+        return;
+      }
+      on_request(message, peer);
+    } else {
+      on_response(message, peer);
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("SIP {} from {} failed in call control: {}", message.method_text(),
+                  peer.to_string(), e.what());
+  }
+}
+
+void CallControl::respond(const sip::Message& request, const sip::Peer& peer, int status,
+                          std::string_view reason, std::string_view headers, std::string_view body,
+                          bool keep) {
+  std::string bytes;
+  sip::build_response(bytes, request, peer, status, reason, headers, body);
+  const auto to = sip::reply_destination(request, peer);
+  if (keep && status >= 200) {
+    if (const auto* kept =
+            server_transactions_.answered(request, to, status, std::move(bytes), Clock::now())) {
+      server_.send(to, *kept);
+      return;
+    }
+  }
+  server_.send(to, std::move(bytes));
+}
+
+std::string CallControl::via(sip::Transport transport, const std::string& branch) const {
+  const auto port = transport == sip::Transport::udp   ? options_.udp_port
+                    : transport == sip::Transport::tcp ? options_.tcp_port
+                                                       : options_.tls_port;
+  std::string name = transport_param(transport);
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "SIP/2.0/" + name + " " + options_.address + ":" + std::to_string(port) +
+         ";branch=" + branch + ";rport";
+}
+
+std::string CallControl::contact(sip::Transport transport) const {
+  const auto port = transport == sip::Transport::udp   ? options_.udp_port
+                    : transport == sip::Transport::tcp ? options_.tcp_port
+                                                       : options_.tls_port;
+  return "<sip:lockline@" + options_.address + ":" + std::to_string(port) +
+         ";transport=" + transport_param(transport) + ">";
+}
+
+void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
+  // A retransmission of an INVITE still ringing: the last provisional again.
+  if (const auto it = by_call_id_.find(std::string(invite.call_id())); it != by_call_id_.end()) {
+    Call& call = *it->second;
+    if (call.a_branch == branch_of(invite) && !call.last_provisional.empty()) {
+      server_.send(call.a_reply_to, call.last_provisional);
+    }
+    return;
+  }
+  if (throttle_.blocked_for(peer.address, AuthThrottle::Clock::now())) {
+    return respond(invite, peer, 403, "Too Many Failed Authentications", {}, {}, false);
+  }
+  if (!invite.header(sip::HeaderId::require).empty()) {
+    return respond(invite, peer, 420, "Bad Extension",
+                   "Unsupported: " + std::string(invite.header(sip::HeaderId::require)) + "\r\n");
+  }
+  // The caller: the From user, who must prove it (407, RFC 3261 §22.3).
+  const auto from = sip::parse_name_addr(invite.from());
+  const auto from_uri = from ? sip::parse_sip_uri(from->uri) : Result<sip::SipUri>(Error{});
+  const auto target = sip::parse_sip_uri(invite.request_uri());
+  if (!from || !from_uri || !target) return respond(invite, peer, 400, "Malformed From Or URI");
+  const auto directory = directory_.get();
+  const auto* tenant = directory->tenant_for(from_uri->host.host);
+  const Account* account = nullptr;
+  if (tenant) {
+    const auto it = tenant->accounts.find(from_uri->user);
+    if (it != tenant->accounts.end()) account = &it->second;
+  }
+  if (!account) {
+    auth_.record_unknown_user(invite, peer, sip::HeaderId::proxy_authorization);
+    return respond(invite, peer, 403, "Forbidden", {}, {}, false);
+  }
+  const auto auth = auth_.check(invite, peer, tenant->domain, from_uri->user, *account,
+                                sip::HeaderId::proxy_authorization);
+  switch (auth.verdict) {
+    case AuthVerdict::authenticated:
+      break;
+    case AuthVerdict::challenge:
+    case AuthVerdict::stale:
+      return respond(invite, peer, 407, "Proxy Authentication Required",
+                     auth_.challenge(invite, peer, tenant->domain,
+                                     auth.verdict == AuthVerdict::stale, "Proxy-Authenticate"),
+                     {}, false);
+    case AuthVerdict::wrong:
+      return respond(invite, peer, 403, "Forbidden", {}, {}, false);
+    case AuthVerdict::malformed:
+      return respond(invite, peer, 400, auth.reason, {}, {}, false);
+  }
+
+  // The callee: an extension of the caller's tenant, and where it is registered.
+  if (tenant->accounts.find(target->user) == tenant->accounts.end()) {
+    return respond(invite, peer, 404, "Not Found");
+  }
+  const auto bindings = location_.lookup({tenant->id, target->user}, unix_now());
+  if (bindings.empty()) return respond(invite, peer, 480, "Temporarily Unavailable");
+  if (by_call_id_.size() / 2 >= options_.max_calls) {
+    return respond(invite, peer, 503, "Service Unavailable", "Retry-After: 5\r\n");
+  }
+
+  // The caller's media. Keys in SDP are as secret as the call: only over TLS (RFC 4568 §8.3).
+  if (invite.body().empty()) {
+    return respond(invite, peer, 488, "Not Acceptable Here",
+                   "Warning: 399 lockline \"an SDP offer in the INVITE is required\"\r\n");
+  }
+  auto offer = read_phone_media(invite.body());
+  if (!offer) {
+    return respond(invite, peer, 488, "Not Acceptable Here",
+                   "Warning: 399 lockline \"" + offer.error().message + "\"\r\n");
+  }
+  if (offer->srtp && peer.transport != sip::Transport::tls) {
+    return respond(invite, peer, 488, "Not Acceptable Here",
+                   "Warning: 399 lockline \"SRTP keys are accepted over TLS only\"\r\n");
+  }
+  auto session = relay_.open_session();
+  if (!session) return respond(invite, peer, 503, "Service Unavailable", "Retry-After: 5\r\n");
+
+  auto call = std::make_shared<Call>();
+  call->a_peer = peer;
+  call->a_reply_to = sip::reply_destination(invite, peer);
+  call->a_call_id = std::string(invite.call_id());
+  call->a_tag = sip::response_tag(invite);
+  call->a_remote_target = uri_of(invite.header(sip::HeaderId::contact));
+  call->a_branch = branch_of(invite);
+  call->a_media = std::move(offer.value());
+  if (call->a_media.srtp)
+    call->a_key = media::SrtpMasterKey::random(call->a_media.crypto->key.suite());
+  call->media = std::move(session.value());
+  call->caller = from_uri->user;
+  call->callee = target->user;
+  call->started_at = unix_now();
+  call->b_call_id = random_token(18);
+  const std::string display = account->display_name.empty() ? call->caller : account->display_name;
+  call->b_from = "\"" + display + "\" <sip:" + call->caller + "@" + tenant->domain +
+                 ">;tag=" + random_token(9);
+  call->b_to = "<sip:" + call->callee + "@" + tenant->domain + ">";
+  call->invite = sip::parse_message(invite.bytes(), {}).value();  // its own copy of the bytes
+  by_call_id_[call->a_call_id] = call;
+  by_call_id_[call->b_call_id] = call;
+
+  std::string trying;
+  sip::build_response(trying, invite, peer, 100, "Trying");
+  call->last_provisional = trying;
+  server_.send(call->a_reply_to, std::move(trying));
+
+  // Every registered contact at once (parallel forking, RFC 3261 §16.7).
+  for (const auto& binding : bindings) {
+    auto branch = std::make_unique<Branch>();
+    branch->id = "z9hG4bK" + random_token(12);
+    branch->peer = binding.source;
+    branch->target = binding.contact;
+    branch->via = via(binding.source.transport, branch->id);
+    if (binding.source.transport == sip::Transport::tls) {
+      branch->key = media::SrtpMasterKey::random(media::SrtpSuite::aes_cm_128_hmac_sha1_80);
+    }
+    const auto sdp = lockline_sdp(options_.address, call->media->port(1), call->a_media,
+                                  branch->key, 1, true, call->sdp_version);
+    std::string request = "INVITE " + branch->target + " SIP/2.0\r\nVia: " + branch->via +
+                          "\r\nMax-Forwards: 70\r\nFrom: " + call->b_from +
+                          "\r\nTo: " + call->b_to + "\r\nCall-ID: " + call->b_call_id +
+                          "\r\nCSeq: 1 INVITE\r\nContact: " + contact(binding.source.transport) +
+                          "\r\n" + std::string(kAllow) + "User-Agent: Lockline\r\n" +
+                          std::string(kSdpType) + "Content-Length: " + std::to_string(sdp.size()) +
+                          "\r\n\r\n" + sdp;
+    const auto parsed = sip::parse_message(request, {});
+    if (parsed && client_transactions_.start(*parsed, branch->peer, Clock::now()) &&
+        server_.send(branch->peer, request)) {
+      by_branch_[branch->id] = {call, branch.get()};
+    } else {
+      branch->done = true;  // its flow is gone (a TCP/TLS connection closed)
+    }
+    call->branches.push_back(std::move(branch));
+  }
+  if (std::all_of(call->branches.begin(), call->branches.end(),
+                  [](const auto& b) { return b->done; })) {
+    answer_caller(*call, 480, "Temporarily Unavailable");
+    end(*call);
+  }
+}
+
+void CallControl::on_response(const sip::Message& response, const sip::Peer& peer) {
+  const auto verdict = client_transactions_.on_response(
+      response, Clock::now(),
+      [this](const sip::Peer& to, const std::string& bytes) { server_.send(to, bytes); });
+  const auto it = by_branch_.find(branch_of(response));
+  if (verdict == sip::ClientTransactions::Verdict::unmatched) {
+    // A retransmitted 2xx to an INVITE: its ACK again (RFC 3261 §13.2.2.4).
+    if (response.cseq().method == sip::Method::invite && response.status() / 100 == 2 &&
+        it != by_branch_.end() && !it->second.second->ack.empty()) {
+      server_.send(it->second.second->peer, it->second.second->ack);
+    }
+    return;
+  }
+  if (verdict != sip::ClientTransactions::Verdict::deliver || it == by_branch_.end()) return;
+  if (response.cseq().method != sip::Method::invite) return;  // BYE, CANCEL: nothing to do
+  auto [call, branch] = it->second;
+  (void)peer;
+  on_branch_response(*call, *branch, response);
+}
+
+void CallControl::on_branch_response(Call& call, Branch& branch, const sip::Message& response) {
+  const int status = response.status();
+  if (status < 200) {
+    if (status == 100) return;
+    branch.provisional = true;
+    if (branch.cancel_wanted) return cancel_branches(call, nullptr);
+    if (call.state != Call::State::proceeding) return;
+    // Ringing, relayed without a body: early media would need an answer of its own.
+    std::string ringing;
+    sip::build_response(ringing, *call.invite, call.a_peer, status == 183 ? 180 : status,
+                        status == 183 ? "Ringing" : response.reason(),
+                        "Contact: " + contact(call.a_peer.transport) + "\r\n");
+    call.last_provisional = ringing;
+    server_.send(call.a_reply_to, std::move(ringing));
+    return;
+  }
+  branch.done = true;
+  if (status < 300) return on_branch_answer(call, branch, response);
+  on_branch_failed(call, branch, status);
+}
+
+void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Message& response) {
+  branch.to_tag = tag_of(response.to());
+  branch.remote_target = uri_of(response.header(sip::HeaderId::contact));
+  if (branch.remote_target.empty()) branch.remote_target = branch.target;
+  // The ACK to a 2xx is end to end (§13.2.2.4): ours, sent now, kept for retransmitted 2xx.
+  branch.ack = "ACK " + branch.remote_target +
+               " SIP/2.0\r\nVia: " + via(branch.peer.transport, "z9hG4bK" + random_token(12)) +
+               "\r\nMax-Forwards: 70\r\nFrom: " + call.b_from +
+               "\r\nTo: " + std::string(response.to()) + "\r\nCall-ID: " + call.b_call_id +
+               "\r\nCSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n";
+  server_.send(branch.peer, branch.ack);
+  if (call.winner || call.state != Call::State::proceeding) {
+    // Another phone answered first, or the caller gave up: this one is hung up on.
+    Branch* previous = call.winner;
+    call.winner = &branch;
+    send_request(call, &branch, false, "BYE");
+    call.winner = previous;
+    return;
+  }
+  auto answer = read_phone_media(response.body());
+  if (!answer || (answer->srtp && !branch.key)) {
+    call.winner = &branch;
+    send_request(call, &branch, false, "BYE");
+    call.winner = nullptr;
+    return on_branch_failed(call, branch, 488);
+  }
+  call.winner = &branch;
+  cancel_branches(call, &branch);
+  const bool b_srtp = answer->srtp;
+  call.media->setup(
+      0,
+      {call.a_media.address, call.a_media.rtcp_mux,
+       call.a_media.crypto ? std::optional(call.a_media.crypto->key) : std::nullopt, call.a_key});
+  call.media->setup(1, {answer->address, answer->rtcp_mux,
+                        b_srtp ? std::optional(answer->crypto->key) : std::nullopt,
+                        b_srtp ? branch.key : std::nullopt});
+  const auto sdp = lockline_sdp(options_.address, call.media->port(0), *answer, call.a_key,
+                                call.a_media.crypto ? call.a_media.crypto->tag : 1,
+                                call.a_media.rtcp_mux, call.sdp_version);
+  answer_caller(call, 200, "OK",
+                "Contact: " + contact(call.a_peer.transport) + "\r\n" + std::string(kSdpType), sdp);
+  call.state = Call::State::answered;
+  call.interval = kT1;
+  call.resend_at = Clock::now() + kT1;
+  call.give_up_at = Clock::now() + 64 * kT1;
+  if (is_reliable(call.a_peer.transport)) call.resend_at = call.give_up_at;
+}
+
+void CallControl::on_branch_failed(Call& call, Branch& branch, int status) {
+  branch.done = true;
+  // The best of the final answers (RFC 3261 §16.7 step 6, simplified): busy beats the rest.
+  const bool busy = status == 486 || status == 600;
+  if (call.best_status == 0 || busy || (call.best_status != 486 && status < call.best_status)) {
+    call.best_status = busy ? 486 : status;
+  }
+  if (!std::all_of(call.branches.begin(), call.branches.end(),
+                   [](const auto& b) { return b->done; })) {
+    return;
+  }
+  if (call.state == Call::State::proceeding) {
+    const int final_status = call.best_status == 408 ? 480 : call.best_status;
+    const std::string_view reason = final_status == 486   ? "Busy Here"
+                                    : final_status == 480 ? "Temporarily Unavailable"
+                                    : final_status == 488 ? "Not Acceptable Here"
+                                    : final_status == 603 ? "Decline"
+                                                          : "Call Failed";
+    answer_caller(call, final_status, reason);
+  }
+  if (call.state != Call::State::answered && call.state != Call::State::confirmed) end(call);
+}
+
+void CallControl::answer_caller(Call& call, int status, std::string_view reason,
+                                std::string_view headers, std::string_view body) {
+  std::string bytes;
+  sip::build_response(bytes, *call.invite, call.a_peer, status, reason, headers, body);
+  if (status >= 300) {
+    // Kept by the transaction layer: retransmitted over UDP until the caller's ACK.
+    if (const auto* kept = server_transactions_.answered(*call.invite, call.a_reply_to, status,
+                                                         std::move(bytes), Clock::now())) {
+      server_.send(call.a_reply_to, *kept);
+      return;
+    }
+  }
+  if (status >= 200 && status < 300) call.final_2xx = bytes;
+  server_.send(call.a_reply_to, std::move(bytes));
+}
+
+void CallControl::cancel_branches(Call& call, const Branch* except) {
+  for (auto& branch : call.branches) {
+    if (branch.get() == except || branch->done) continue;
+    if (!branch->provisional) {
+      branch->cancel_wanted = true;  // RFC 3261 §9.1: not before a provisional response
+      continue;
+    }
+    if (branch->cancel_wanted && branch->to_tag == "cancelled") continue;
+    branch->cancel_wanted = true;
+    branch->to_tag = "cancelled";
+    const std::string cancel = "CANCEL " + branch->target + " SIP/2.0\r\nVia: " + branch->via +
+                               "\r\nMax-Forwards: 70\r\nFrom: " + call.b_from +
+                               "\r\nTo: " + call.b_to + "\r\nCall-ID: " + call.b_call_id +
+                               "\r\nCSeq: 1 CANCEL\r\nContent-Length: 0\r\n\r\n";
+    if (const auto parsed = sip::parse_message(cancel, {})) {
+      // The CANCEL's own transaction: same branch, method CANCEL (§9.1).
+      client_transactions_.start(*parsed, branch->peer, Clock::now());
+    }
+    server_.send(branch->peer, cancel);
+  }
+}
+
+void CallControl::send_request(Call& call, Branch* branch, bool to_caller, std::string_view method,
+                               std::string_view body) {
+  const sip::Peer peer = to_caller ? call.a_peer : branch->peer;
+  const std::string id = "z9hG4bK" + random_token(12);
+  std::string request;
+  if (to_caller) {
+    // Lockline's side of the caller's dialog: its To (with our tag) is our From.
+    const auto& invite = *call.invite;
+    request = std::string(method) + " " + call.a_remote_target +
+              " SIP/2.0\r\nVia: " + via(peer.transport, id) +
+              "\r\nMax-Forwards: 70\r\nFrom: " + std::string(invite.to()) + ";tag=" + call.a_tag +
+              "\r\nTo: " + std::string(invite.from()) + "\r\nCall-ID: " + call.a_call_id +
+              "\r\nCSeq: " + std::to_string(++call.a_cseq) + " " + std::string(method) + "\r\n";
+  } else {
+    request = std::string(method) + " " + branch->remote_target +
+              " SIP/2.0\r\nVia: " + via(peer.transport, id) +
+              "\r\nMax-Forwards: 70\r\nFrom: " + call.b_from + "\r\nTo: " + call.b_to +
+              ";tag=" + branch->to_tag + "\r\nCall-ID: " + call.b_call_id +
+              "\r\nCSeq: " + std::to_string(++call.b_cseq) + " " + std::string(method) + "\r\n";
+  }
+  request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  request += body;
+  if (const auto parsed = sip::parse_message(request, {})) {
+    client_transactions_.start(*parsed, peer, Clock::now());
+  }
+  server_.send(peer, std::move(request));
+}
+
+void CallControl::on_request(const sip::Message& request, const sip::Peer& peer) {
+  const auto match = server_transactions_.on_request(request, Clock::now());
+  if (match.verdict == sip::ServerTransactions::Verdict::resend) {
+    server_.send(sip::reply_destination(request, peer), *match.response);
+    return;
+  }
+  if (match.verdict == sip::ServerTransactions::Verdict::absorbed) return;
+  if (request.method() == sip::Method::cancel) return on_cancel(request, peer);
+  const auto it = by_call_id_.find(std::string(request.call_id()));
+  if (it == by_call_id_.end()) {
+    if (request.method() != sip::Method::ack) {
+      respond(request, peer, 481, "Call/Transaction Does Not Exist");
+    }
+    return;
+  }
+  on_in_dialog(request, peer, *it->second);
+}
+
+void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& peer, Call& call) {
+  const bool from_caller = request.call_id() == call.a_call_id;
+  switch (request.method()) {
+    case sip::Method::ack:
+      if (from_caller && call.state == Call::State::answered) {
+        call.state = Call::State::confirmed;
+        call.final_2xx.clear();
+      }
+      return;
+    case sip::Method::bye: {
+      respond(request, peer, 200, "OK");
+      hang_up(call, !from_caller, from_caller);
+      return;
+    }
+    case sip::Method::invite:
+      // Hold and resume (re-INVITE) are not relayed yet: the call stays as it is.
+      respond(request, peer, 488, "Not Acceptable Here",
+              "Warning: 399 lockline \"re-INVITE is not supported yet\"\r\n");
+      return;
+    default:
+      respond(request, peer, 501, "Not Implemented", kAllow);
+      return;
+  }
+}
+
+void CallControl::on_cancel(const sip::Message& cancel, const sip::Peer& peer) {
+  const auto it = by_call_id_.find(std::string(cancel.call_id()));
+  if (it == by_call_id_.end() || it->second->a_call_id != cancel.call_id() ||
+      it->second->a_branch != branch_of(cancel)) {
+    return respond(cancel, peer, 481, "Call/Transaction Does Not Exist");
+  }
+  respond(cancel, peer, 200, "OK");
+  Call& call = *it->second;
+  if (call.state != Call::State::proceeding) return;  // too late: the 2xx crossed it
+  answer_caller(call, 487, "Request Terminated");
+  call.state = Call::State::cancelled;
+  cancel_branches(call, nullptr);
+  if (std::all_of(call.branches.begin(), call.branches.end(),
+                  [](const auto& b) { return b->done; })) {
+    end(call);
+  }
+}
+
+void CallControl::hang_up(Call& call, bool to_caller, bool to_callee) {
+  if (to_caller && (call.state == Call::State::answered || call.state == Call::State::confirmed)) {
+    send_request(call, nullptr, true, "BYE");
+  }
+  if (to_callee && call.winner) send_request(call, call.winner, false, "BYE");
+  end(call);
+}
+
+void CallControl::end(Call& call) {
+  call.state = Call::State::ended;
+  if (call.media) call.media.reset();
+  for (const auto& branch : call.branches) {
+    if (branch->done || branch->to_tag == "cancelled") by_branch_.erase(branch->id);
+  }
+  // Branches still waiting for their CANCEL's 487 stay findable; the call object stays alive
+  // through them until their transactions end.
+  const auto keep_a = by_call_id_.find(call.a_call_id);
+  const auto keep_b = by_call_id_.find(call.b_call_id);
+  std::shared_ptr<Call> self = keep_a != by_call_id_.end() ? keep_a->second : nullptr;
+  if (keep_a != by_call_id_.end()) by_call_id_.erase(keep_a);
+  if (keep_b != by_call_id_.end()) by_call_id_.erase(keep_b);
+}
+
+std::vector<CallInfo> CallControl::calls() {
+  std::promise<std::vector<CallInfo>> result;
+  boost::asio::post(context_, [this, &result] {
+    std::vector<CallInfo> out;
+    for (const auto& [id, call] : by_call_id_) {
+      if (id != call->a_call_id || !call->media) continue;
+      CallInfo info;
+      info.caller = call->caller;
+      info.callee = call->callee;
+      info.state = call->state == Call::State::proceeding ? "ringing" : "answered";
+      info.started_at = call->started_at;
+      info.legs[0] = {transport_param(call->a_peer.transport), suite_of(call->a_key),
+                      call->media->stats(0)};
+      if (call->winner) {
+        info.legs[1] = {transport_param(call->winner->peer.transport), suite_of(call->winner->key),
+                        call->media->stats(1)};
+      }
+      out.push_back(std::move(info));
+    }
+    result.set_value(std::move(out));
+  });
+  return result.get_future().get();
+}
+
+}  // namespace lockline::pbx

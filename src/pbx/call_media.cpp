@@ -1,0 +1,81 @@
+#include "pbx/call_media.hpp"
+
+#include "media/sdp.hpp"
+
+namespace lockline::pbx {
+
+namespace {
+
+// Lines about the codecs and the direction of media; the rest (ICE, DTLS, RTCP ports, SSRCs)
+// describes the other leg's transport and stays there.
+bool passes_to_other_leg(std::string_view attribute) {
+  for (std::string_view name : {"rtpmap:", "fmtp:", "ptime:", "maxptime:"}) {
+    if (attribute.starts_with(name)) return true;
+  }
+  return attribute == "sendrecv" || attribute == "sendonly" || attribute == "recvonly" ||
+         attribute == "inactive";
+}
+
+Error not_acceptable(std::string message) {
+  return make_error(std::move(message), "body", ErrorKind::conflict);
+}
+
+}  // namespace
+
+Result<PhoneMedia> read_phone_media(std::string_view body) {
+  auto sdp = media::parse_sdp(body);
+  if (!sdp) return sdp.error();
+  const media::SdpMedia* audio = nullptr;
+  for (const auto& section : sdp->media) {
+    if (section.kind == "audio" && section.port != 0) {
+      audio = &section;
+      break;
+    }
+  }
+  if (!audio) return not_acceptable("no audio in the SDP");
+  if (audio->protocol != "RTP/AVP" && audio->protocol != "RTP/SAVP" &&
+      audio->protocol != "RTP/AVPF" && audio->protocol != "RTP/SAVPF") {
+    return not_acceptable("media protocol " + audio->protocol + " is not supported");
+  }
+  PhoneMedia media;
+  const auto* address = sdp->address_of(*audio);
+  const auto socket_address =
+      address ? media::SocketAddress::from(address->address, audio->port) : std::nullopt;
+  if (!socket_address) return not_acceptable("the audio address is not a numeric IP address");
+  media.address = *socket_address;
+  media.srtp = audio->secure_profile();
+  if (media.srtp) {
+    if (audio->crypto.empty()) return not_acceptable("no SRTP crypto suite Lockline supports");
+    media.crypto = audio->crypto.front();
+  }
+  media.rtcp_mux = audio->has_attribute("rtcp-mux");
+  media.formats = audio->formats;
+  for (const auto& attribute : audio->attributes) {
+    if (passes_to_other_leg(attribute)) media.attributes.push_back(attribute);
+  }
+  return media;
+}
+
+std::string lockline_sdp(const std::string& address, std::uint16_t port, const PhoneMedia& codecs,
+                         const std::optional<media::SrtpMasterKey>& key, unsigned tag,
+                         bool rtcp_mux, std::uint64_t version) {
+  media::Sdp sdp;
+  const std::string type = address.find(':') == std::string::npos ? "IP4" : "IP6";
+  sdp.origin = "lockline " + std::to_string(version) + " " + std::to_string(version) + " IN " +
+               type + " " + address;
+  sdp.session_name = "Lockline";
+  sdp.address = media::SdpAddress{type, address};
+  sdp.session_lines = {"t=0 0"};
+  media::SdpMedia audio;
+  audio.kind = "audio";
+  audio.port = port;
+  audio.protocol = key ? "RTP/SAVP" : "RTP/AVP";
+  audio.formats = codecs.formats;
+  audio.attributes = codecs.attributes;
+  if (rtcp_mux) audio.attributes.push_back("rtcp-mux");
+  if (key) audio.crypto.push_back({tag, *key});
+  sdp.media.push_back(std::move(audio));
+  return media::write_sdp(sdp);
+}
+
+}  // namespace lockline::pbx

@@ -1,0 +1,35 @@
+#pragma once
+// The media side of a call leg's offer/answer (RFC 3264): what a phone's SDP says about its
+// audio, and the SDP Lockline gives a phone: the relay's address and port for that leg, the
+// other phone's codecs (the relay does not transcode), and on an SRTP leg Lockline's own key.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "media/sdes.hpp"
+#include "media/socket_address.hpp"
+
+namespace lockline::pbx {
+
+struct PhoneMedia {
+  media::SocketAddress address;             // where the phone receives RTP
+  bool srtp = false;                        // RTP/SAVP or RTP/SAVPF
+  std::optional<media::SdesCrypto> crypto;  // offer: its first usable key; answer: the chosen one
+  bool rtcp_mux = false;
+  std::vector<std::string> formats;
+  std::vector<std::string> attributes;  // codec and direction lines, passed to the other leg
+};
+
+// The first audio section of a phone's SDP. An SRTP section without a key Lockline can use is
+// an error (for a 488), as is anything but plain or SDES-keyed RTP.
+Result<PhoneMedia> read_phone_media(std::string_view body);
+
+// The SDP for one phone. `key` makes it RTP/SAVP with a=crypto:<tag>; only ever sent over TLS.
+std::string lockline_sdp(const std::string& address, std::uint16_t port, const PhoneMedia& codecs,
+                         const std::optional<media::SrtpMasterKey>& key, unsigned tag,
+                         bool rtcp_mux, std::uint64_t version);
+
+}  // namespace lockline::pbx
