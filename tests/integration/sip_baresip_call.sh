@@ -1,0 +1,101 @@
+# Interop: real SIP phones (baresip, Debian package) call each other through Lockline.
+#  1. both over TLS with mediaenc=srtp-mand: the call is set up and audio flows both ways
+#     (baresip counts the packets it could decrypt; with srtp-mand it accepts nothing else);
+#  2. a phone over TLS with SRTP calls a phone over UDP without SRTP: each gets audio in the form
+#     its own leg negotiated (Lockline re-encrypts for one and decrypts for the other).
+# Audio: a 440 Hz tone from a WAV file (aufile); no sound card.
+source "$(dirname "$0")/lib.sh"
+write_config
+base=$((30000 + (RANDOM % 300) * 100))
+cat >> "$WORK/lockline.toml" <<CONF
+rtp_ports = "$base-$((base + 99))"
+public_address = "127.0.0.1"
+CONF
+start_sip_server
+if ! command -v baresip >/dev/null; then fail "baresip is not installed (Debian package baresip)"; fi
+
+PW='S3cret!pw'
+for ext in 1001 1002; do
+  ll extension add "$ext" --password "$PW" --name "Phone $ext" >/dev/null || fail "extension add $ext"
+done
+eventually fresh_register --user 1002 --password "$PW" --expires 0 --expect 200 ||
+  fail "extensions are not loaded"
+
+python3 - "$WORK/tone.wav" <<'PY'
+import math, struct, sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
+                       for i in range(8000 * 20)))
+w.close()
+PY
+
+# phone NAME ACCOUNT_LINE: a baresip config directory for one phone.
+phone() {
+  local dir="$WORK/$1"
+  mkdir -p "$dir"
+  cat > "$dir/config" <<CONF
+poll_method		epoll
+sip_listen		127.0.0.1:$(free_udp_tcp_port)
+net_interface		127.0.0.1
+module_path		/usr/lib/baresip/modules
+module_app		account.so
+module_app		menu.so
+module			g711.so
+module			srtp.so
+module			aufile.so
+audio_source		aufile,$WORK/tone.wav
+audio_player		aufile,$dir/received.wav
+rtp_stats		yes
+CONF
+  echo "$2" > "$dir/accounts"
+}
+log_of() { sed 's/\x1b\[[0-9;]*m//g' "$WORK/$1/out"; }
+registered() { log_of "$1" | grep -q '200 OK.*binding'; }
+
+# call CALLER CALLEE: the callee answers automatically; the caller dials, talks ~6 s, both quit.
+call() {
+  local caller=$1 callee=$2
+  timeout 40 baresip -f "$WORK/$callee" -s -t 16 </dev/null >"$WORK/$callee/out" 2>&1 &
+  CALLEE_PID=$!
+  eventually registered "$callee" || fail "$callee did not register: $(log_of "$callee" | tail -30)"
+  timeout 40 baresip -f "$WORK/$caller" -s -t 10 -e "/dial sip:1002@pbx.test" </dev/null \
+    >"$WORK/$caller/out" 2>&1 &
+  CALLER_PID=$!
+  wait "$CALLER_PID" || true
+  wait "$CALLEE_PID" || true
+}
+trap 'kill ${CALLER_PID:-} ${CALLEE_PID:-} 2>/dev/null || true; cleanup' EXIT
+
+# received NAME: the packets baresip's call summary says it received (decrypted, for SRTP).
+# (Its status line has no newline: the summary may follow it on the same line.)
+received() { log_of "$1" | grep -o 'packets: *[0-9]* *[0-9]*' | head -1 | awk '{ print $3 }'; }
+established() { log_of "$1" | grep -q 'Call established'; }
+
+check_audio() {
+  local who
+  for who in "$@"; do
+    established "$who" || fail "$who: no call established: $(log_of "$who" | grep -v '^\[' | tail -60)"
+    local n
+    n=$(received "$who")
+    [[ -n $n && $n -ge 100 ]] ||
+      fail "$who received ${n:-no} audio packets (>= 100 expected): $(log_of "$who" | grep -v '^\[' | tail -40)"
+  done
+}
+
+# --- 1. TLS + SRTP mandatory on both sides -----------------------------------------------------
+phone a "<sip:1001@pbx.test;transport=tls>;auth_pass=$PW;outbound=\"sip:127.0.0.1:$SIP_TLS_PORT;transport=tls\";mediaenc=srtp-mand;regint=3600"
+phone b "<sip:1002@pbx.test;transport=tls>;auth_pass=$PW;outbound=\"sip:127.0.0.1:$SIP_TLS_PORT;transport=tls\";mediaenc=srtp-mand;answermode=auto;regint=3600"
+call a b
+check_audio a b
+log_of b | grep -q '^m=audio [0-9]* RTP/SAVP' || fail "the callee over TLS was not offered RTP/SAVP"
+log_of b | grep -q '^a=crypto:' || fail "the callee over TLS got no a=crypto"
+pass "baresip over TLS with srtp-mand calls baresip over TLS with srtp-mand: audio both ways ($(received a) and $(received b) packets)"
+
+# --- 2. TLS + SRTP calls UDP without SRTP --------------------------------------------------------
+phone c "<sip:1002@pbx.test>;auth_pass=$PW;outbound=\"sip:127.0.0.1:$SIP_PORT\";answermode=auto;regint=3600"
+call a c
+check_audio a c
+log_of c | grep -q '^m=audio [0-9]* RTP/AVP' || fail "the callee over UDP was not offered plain RTP/AVP"
+log_of c | grep -q '^a=crypto:' && fail "an a=crypto line went over UDP"
+pass "baresip over TLS with srtp-mand calls baresip over UDP without SRTP: audio both ways ($(received a) and $(received c) packets)"
