@@ -60,6 +60,10 @@ void LiveConfig::reload(bool at_start) {
 
   auto sip = std::make_shared<pbx::SipPolicy>();
   sip->offer_sha256 = settings.get("sip.digest_algorithms") != "md5";
+  for (const auto manufacturer : pbx::kManufacturers) {
+    sip->tls_srtp[static_cast<std::size_t>(manufacturer)] =
+        settings.get_bool("sip.tls_srtp." + std::string(pbx::manufacturer_name(manufacturer)));
+  }
   sip_policy_.publish(std::move(sip));
 
   const auto certificates = store::CertificateRepository(db_).active(store::kDefaultTenant);

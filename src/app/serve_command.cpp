@@ -122,7 +122,7 @@ int serve(const Config& config, const ServeOptions& options) {
   pbx::AuthThrottle throttle;
   sip::NonceAuthority nonces;
   pbx::Authenticator authenticator(nonces, throttle, live.sip_policy());
-  pbx::Registrar registrar(directory, location, authenticator);
+  pbx::Registrar registrar(directory, location, authenticator, live.sip_policy());
   pbx::SipService sip_service(throttle, registrar);
   sip::Server sip_server(pool, sip_service, live.sip_tls_context());
   // Calls: the B2BUA on a thread of its own, media through the relay (listen.rtp_ports).
@@ -131,7 +131,7 @@ int serve(const Config& config, const ServeOptions& options) {
                       media::parse_port_range(config.rtp_ports, "listen.rtp_ports").value(),
                       std::max(1u, threads / 2)});
   pbx::CallControl calls(
-      sip_server, directory, location, authenticator, throttle, relay,
+      sip_server, directory, location, authenticator, throttle, live.sip_policy(), relay,
       {public_address, config.sip_udp.port, config.sip_tcp.port, config.sip_tls.port});
   sip_server.set_dialog_handler(&calls);
   sip_server.listen_udp(config.sip_udp);

@@ -66,6 +66,7 @@ struct CallControl::Branch {
   std::string ack;            // the ACK to its 2xx, for retransmissions of the 2xx
   bool provisional = false;   // a 1xx came: a CANCEL may be sent
   bool cancel_wanted = false;
+  bool srtp_required = false;  // sip.tls_srtp for the callee's manufacturer
   bool done = false;
 };
 
@@ -99,13 +100,15 @@ struct CallControl::Call {
 };
 
 CallControl::CallControl(sip::Server& server, const Directory& directory, Location& location,
-                         Authenticator& authenticator, AuthThrottle& throttle, media::Relay& relay,
+                         Authenticator& authenticator, AuthThrottle& throttle,
+                         const Snapshot<SipPolicy>& policy, media::Relay& relay,
                          CallOptions options)
     : server_(server),
       directory_(directory),
       location_(location),
       auth_(authenticator),
       throttle_(throttle),
+      policy_(policy),
       relay_(relay),
       options_(std::move(options)),
       timer_(context_) {
@@ -281,6 +284,19 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     return respond(invite, peer, 488, "Not Acceptable Here",
                    "Warning: 399 lockline \"SRTP keys are accepted over TLS only\"\r\n");
   }
+  // sip.tls_srtp.<manufacturer>: that manufacturer's handsets call over TLS, with SRTP.
+  const auto policy = policy_.get();
+  if (const auto manufacturer =
+          policy->requires_tls_srtp(invite.header(sip::HeaderId::user_agent))) {
+    const std::string setting = "sip.tls_srtp." + std::string(manufacturer_name(*manufacturer));
+    if (peer.transport != sip::Transport::tls) {
+      return respond(invite, peer, 403, "TLS Required (" + setting + ")");
+    }
+    if (!offer->srtp) {
+      return respond(invite, peer, 488, "Not Acceptable Here",
+                     "Warning: 399 lockline \"SRTP is required (" + setting + ")\"\r\n");
+    }
+  }
   auto session = relay_.open_session();
   if (!session) return respond(invite, peer, 503, "Service Unavailable", "Retry-After: 5\r\n");
 
@@ -319,6 +335,7 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     branch->peer = binding.source;
     branch->target = binding.contact;
     branch->via = via(binding.source.transport, branch->id);
+    branch->srtp_required = policy->requires_tls_srtp(binding.user_agent).has_value();
     if (binding.source.transport == sip::Transport::tls) {
       branch->key = media::SrtpMasterKey::random(media::SrtpSuite::aes_cm_128_hmac_sha1_80);
     }
@@ -408,7 +425,7 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
     return;
   }
   auto answer = read_phone_media(response.body());
-  if (!answer || (answer->srtp && !branch.key)) {
+  if (!answer || (answer->srtp && !branch.key) || (branch.srtp_required && !answer->srtp)) {
     call.winner = &branch;
     send_request(call, &branch, false, "BYE");
     call.winner = nullptr;

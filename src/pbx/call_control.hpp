@@ -23,6 +23,7 @@
 #include "pbx/authenticator.hpp"
 #include "pbx/directory.hpp"
 #include "pbx/location.hpp"
+#include "pbx/sip_policy.hpp"
 #include "sip/client_transactions.hpp"
 #include "sip/server.hpp"
 #include "sip/server_transactions.hpp"
@@ -53,8 +54,8 @@ struct CallInfo {
 class CallControl : public sip::DialogHandler {
  public:
   CallControl(sip::Server& server, const Directory& directory, Location& location,
-              Authenticator& authenticator, AuthThrottle& throttle, media::Relay& relay,
-              CallOptions options);
+              Authenticator& authenticator, AuthThrottle& throttle,
+              const Snapshot<SipPolicy>& policy, media::Relay& relay, CallOptions options);
   ~CallControl() override;  // ends every call's media and stops the thread
 
   boost::asio::any_io_executor executor() override { return context_.get_executor(); }
@@ -94,6 +95,7 @@ class CallControl : public sip::DialogHandler {
   Location& location_;
   Authenticator& auth_;
   AuthThrottle& throttle_;
+  const Snapshot<SipPolicy>& policy_;
   media::Relay& relay_;
   CallOptions options_;
 

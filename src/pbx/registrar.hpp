@@ -6,6 +6,7 @@
 #include "pbx/authenticator.hpp"
 #include "pbx/directory.hpp"
 #include "pbx/location.hpp"
+#include "pbx/sip_policy.hpp"
 #include "sip/server.hpp"
 
 namespace lockline::pbx {
@@ -19,8 +20,12 @@ struct RegistrarLimits {
 class Registrar {
  public:
   Registrar(const Directory& directory, Location& location, Authenticator& authenticator,
-            RegistrarLimits limits = {})
-      : directory_(directory), location_(location), auth_(authenticator), limits_(limits) {}
+            const Snapshot<SipPolicy>& policy, RegistrarLimits limits = {})
+      : directory_(directory),
+        location_(location),
+        auth_(authenticator),
+        policy_(policy),
+        limits_(limits) {}
 
   sip::Reply handle(const sip::Message& request, const sip::Peer& peer);
 
@@ -28,6 +33,7 @@ class Registrar {
   const Directory& directory_;
   Location& location_;
   Authenticator& auth_;
+  const Snapshot<SipPolicy>& policy_;
   RegistrarLimits limits_;
 };
 

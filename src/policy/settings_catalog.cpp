@@ -17,7 +17,7 @@ std::vector<std::string> level_names() {
 
 std::vector<SettingSpec> build_catalog() {
   const auto* old_level = find_tls_level("old");
-  return {
+  std::vector<SettingSpec> catalog = {
       {"web.force_https",
        SettingType::boolean,
        "false",
@@ -58,6 +58,20 @@ std::vector<SettingSpec> build_catalog() {
        0,
        0},
   };
+  // sip.tls_srtp.<manufacturer>: the handsets of that manufacturer must register and call
+  // over TLS, with SRTP media.
+  for (const char* manufacturer : {"yealink", "poly", "snom", "grandstream", "cisco"}) {
+    catalog.push_back({std::string("sip.tls_srtp.") + manufacturer,
+                       SettingType::boolean,
+                       "false",
+                       std::string("Require TLS signalling and SRTP media from ") + manufacturer +
+                           " handsets: a plain REGISTER or INVITE from one gets 403, an "
+                           "offer without SRTP 488.",
+                       {},
+                       0,
+                       0});
+  }
+  return catalog;
 }
 
 std::string describe_choices(const SettingSpec& spec) {

@@ -124,7 +124,7 @@ class Phone:
         ip, port = self.conn.local
         lines = [f"{method} {uri} SIP/2.0", f"Via: {self.via(branch)}", "Max-Forwards: 70",
                  f"From: {from_header}", f"To: {to_header}", f"Call-ID: {call_id}",
-                 f"CSeq: {cseq} {method}",
+                 f"CSeq: {cseq} {method}", f"User-Agent: {sc.USER_AGENT}",
                  f"Contact: <sip:{self.user}@{ip}:{port};transport={self.conn.transport}>",
                  *headers]
         if body:
@@ -327,12 +327,38 @@ def refusals():
     print("ok: CANCEL while ringing: 200 and 487 to the caller, CANCEL to the callee")
 
 
+def manufacturer_policy():
+    """With sip.tls_srtp.yealink on (set by sip_call.sh): a Yealink registers over TLS only and
+    calls with SRTP only; other phones are not affected."""
+    b = Phone("1002", "udp")  # not a Yealink: UDP stays open to it
+    sc.USER_AGENT = "Yealink SIP-T54W 96.86.0.100"
+    try:
+        plain = sc.Connection("udp", PORTS["udp"])
+        _, final = sc.register(plain, "1001", PASSWORD)
+        expect(final is not None and final.status == 403 and
+               "sip.tls_srtp.yealink" in final.start_line,
+               "a Yealink REGISTER over UDP gets 403 naming the setting", plain)
+        a = Phone("1001", "tls")
+        call = Call(a, "1002")  # no SRTP in the offer
+        call.invite()
+        final = a.next("a Yealink's INVITE without SRTP", status=488)
+        expect("sip.tls_srtp.yealink" in (final.header("warning") or ""),
+               "the 488's Warning names the setting", a.conn)
+        call.ack(call.branch, final)
+    finally:
+        sc.USER_AGENT = "lockline-test-client"
+    del b
+    print("ok: sip.tls_srtp.yealink: 403 for a Yealink REGISTER over UDP, 488 for its INVITE "
+          "without SRTP; other phones register over UDP")
+
+
 SCENARIOS = {
     "udp-udp": lambda: answered_call("udp", "udp"),
     "tcp-udp": lambda: answered_call("tcp", "udp"),
     "tls-udp": lambda: answered_call("tls", "udp"),
     "tls-tls": lambda: answered_call("tls", "tls"),
     "refusals": refusals,
+    "manufacturer": manufacturer_policy,
 }
 
 if __name__ == "__main__":

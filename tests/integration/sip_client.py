@@ -31,7 +31,7 @@ import sys
 import time
 
 DOMAIN = "pbx.test"
-USER_AGENT = "lockline-test-client"
+USER_AGENT = os.environ.get("SIP_CLIENT_USER_AGENT", "lockline-test-client")
 
 # RFC 3261 7.3.3 compact forms of the headers we read.
 COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact",
