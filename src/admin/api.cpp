@@ -11,6 +11,8 @@
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "policy/tls_levels.hpp"
+#include "store/call_repository.hpp"
+#include "store/tenant_repository.hpp"
 #include "tls/server_context.hpp"
 
 namespace lockline::admin {
@@ -151,6 +153,7 @@ class Api {
     router_.add(V::get, "/api/v1/certificate", authenticated(&Api::get_certificate));
     router_.add(V::put, "/api/v1/certificate", authenticated(&Api::put_certificate));
     router_.add(V::get, "/api/v1/tls", authenticated(&Api::get_tls));
+    router_.add(V::get, "/api/v1/calls", authenticated(&Api::list_calls));
     add_web_page_routes(router_);
   }
 
@@ -282,6 +285,43 @@ class Api {
           json::object{{"name", level.name}, {"unsupported_by_this_openssl", std::move(missing)}});
     }
     return ok_json(request, json::object{{"levels", std::move(levels)}});
+  }
+
+  // The calls in progress, each with both legs, as the server wrote them (about every second).
+  Response list_calls(Request& request, const Params&) {
+    json::array calls;
+    for (const auto& leg : store::CallRepository(s_.db).list(store::kDefaultTenant)) {
+      if (calls.empty() || calls.back().as_object().at("id").as_string() != leg.call) {
+        json::object call;
+        call["id"] = leg.call;
+        call["caller"] = leg.caller;
+        call["callee"] = leg.callee;
+        call["state"] = leg.state;
+        call["started_at"] = leg.started_at;
+        call["codec"] = leg.codec;
+        call["updated_at"] = leg.updated_at;
+        call["legs"] = json::array();
+        calls.push_back(std::move(call));
+      }
+      json::object item;
+      item["leg"] = leg.leg == 0 ? "caller" : "callee";
+      item["transport"] = leg.transport;
+      if (leg.srtp.empty()) {
+        item["srtp"] = nullptr;
+      } else {
+        item["srtp"] = leg.srtp;
+      }
+      item["peer"] = leg.peer;
+      item["packets_in"] = leg.packets_in;
+      item["packets_out"] = leg.packets_out;
+      item["bytes_in"] = leg.bytes_in;
+      item["bytes_out"] = leg.bytes_out;
+      item["dropped"] = leg.dropped;
+      calls.back().as_object().at("legs").as_array().push_back(std::move(item));
+    }
+    json::object body;
+    body["calls"] = std::move(calls);
+    return ok_json(request, std::move(body));
   }
 
   ApiServices s_;

@@ -6,6 +6,7 @@
 #include "admin/certificate_service.hpp"
 #include "admin/settings_service.hpp"
 #include "http/message.hpp"
+#include "store/database.hpp"
 
 namespace lockline::admin {
 
@@ -13,6 +14,7 @@ struct ApiServices {
   SettingsService& settings;
   CertificateService& certificates;
   AdminAuth& auth;
+  store::Database& db;  // the calls the server last wrote (store::CallRepository)
   policy::Platform platform;
   // Where slow work (Argon2id) runs, away from the connection threads.
   boost::asio::any_io_executor blocking;

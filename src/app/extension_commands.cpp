@@ -1,11 +1,14 @@
 #include "app/extension_commands.hpp"
 
+#include "store/call_repository.hpp"
+
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 
 #include "app/cli_output.hpp"
 #include "app/store_setup.hpp"
+#include "store/call_repository.hpp"
 #include "store/extension_repository.hpp"
 #include "store/tenant_repository.hpp"
 
@@ -86,6 +89,27 @@ int registrations_list(const Config& config) {
                 b.transport.c_str(), b.contact.c_str(),
                 b.user_agent.empty() ? "-" : ("\"" + b.user_agent + "\"").c_str());
   }
+  return 0;
+}
+
+// The calls in progress as the server last wrote them (about every second): one line per leg.
+int calls_list(const Config& config) {
+  auto db = open_store(config);
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  const auto legs = store::CallRepository(*db).list(store::kDefaultTenant);
+  std::printf("%-12s %-8s %-8s %-9s %-6s %-6s %-9s %-10s %-23s %-21s %10s %10s %7s\n", "CALL",
+              "CALLER", "CALLEE", "STATE", "SECS", "LEG", "TRANSPORT", "CODEC", "SRTP", "PEER",
+              "PKTS IN", "PKTS OUT", "DROPPED");
+  for (const auto& l : legs) {
+    std::printf("%-12s %-8s %-8s %-9s %-6lld %-6s %-9s %-10s %-23s %-21s %10lld %10lld %7lld\n",
+                l.call.c_str(), l.caller.c_str(), l.callee.c_str(), l.state.c_str(),
+                static_cast<long long>(now - l.started_at), l.leg == 0 ? "caller" : "callee",
+                l.transport.c_str(), l.codec.empty() ? "-" : l.codec.c_str(),
+                l.srtp.empty() ? "none" : l.srtp.c_str(), l.peer.empty() ? "-" : l.peer.c_str(),
+                static_cast<long long>(l.packets_in), static_cast<long long>(l.packets_out),
+                static_cast<long long>(l.dropped));
+  }
+  if (legs.empty()) std::printf("(no calls in progress)\n");
   return 0;
 }
 

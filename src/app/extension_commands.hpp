@@ -1,5 +1,5 @@
 #pragma once
-// The SIP subcommands: extensions (the accounts phones register with) and registrations.
+// The SIP subcommands: extensions (the accounts phones register with), registrations, calls.
 // Exit codes as for the other commands: 0 done, 1 failure, 2 bad input.
 #include <string>
 
@@ -14,5 +14,6 @@ int extension_passwd(const Config& config, const std::string& number, const std:
 int extension_remove(const Config& config, const std::string& number);
 int extension_list(const Config& config);
 int registrations_list(const Config& config);
+int calls_list(const Config& config);
 
 }  // namespace lockline::app

@@ -110,6 +110,8 @@ int main(int argc, char** argv) {
   extension_cmd->add_subcommand("list", "list extensions")->callback([&] { run = extension_list; });
   cli.add_subcommand("registrations", "registered phones: contact, transport, source, expiry")
       ->callback([&] { run = registrations_list; });
+  cli.add_subcommand("calls", "calls in progress: both legs, transports, codec, SRTP, packets")
+      ->callback([&] { run = calls_list; });
 
   try {
     cli.parse(argc, argv);

@@ -31,6 +31,7 @@
 #include "pbx/sip_service.hpp"
 #include "sip/nonce.hpp"
 #include "sip/server.hpp"
+#include "store/call_repository.hpp"
 #include "store/extension_repository.hpp"
 
 namespace lockline::app {
@@ -56,8 +57,32 @@ std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); 
 
 // On the thread that may block: picks up extension changes, writes registration changes behind
 // (so a restart loses at most about a second of them) and forgets lapsed registrations.
+// The calls in progress as rows for the store (lockline calls, /api/v1/calls).
+std::vector<store::CallLegRecord> call_rows(const std::vector<pbx::CallInfo>& calls) {
+  std::vector<store::CallLegRecord> rows;
+  const auto now = unix_now();
+  for (const auto& call : calls) {
+    for (std::int64_t leg = 0; leg < 2; ++leg) {
+      const auto& l = call.legs[leg];
+      if (l.transport.empty()) continue;  // the callee's leg before an answer
+      rows.push_back({call.tenant_id, call.id, leg, call.caller, call.callee, call.state,
+                      call.started_at, l.transport, call.codec, l.srtp, l.media.latched,
+                      static_cast<std::int64_t>(l.media.packets_in),
+                      static_cast<std::int64_t>(l.media.packets_out),
+                      static_cast<std::int64_t>(l.media.bytes_in),
+                      static_cast<std::int64_t>(l.media.bytes_out),
+                      static_cast<std::int64_t>(l.media.unauthentic + l.media.replayed +
+                                                l.media.malformed + l.media.foreign),
+                      now});
+    }
+  }
+  return rows;
+}
+
 asio::awaitable<void> maintain_sip(store::Database& db, pbx::Directory& directory,
-                                   pbx::Location& location, asio::steady_timer& timer) {
+                                   pbx::Location& location, pbx::CallControl& calls,
+                                   asio::steady_timer& timer) {
+  bool had_calls = true;  // clears what an earlier run may have left
   constexpr auto kInterval = std::chrono::seconds(1);
   constexpr int kExpireEvery = 30;
   constexpr int kTrimEvery = 10;
@@ -68,6 +93,9 @@ asio::awaitable<void> maintain_sip(store::Database& db, pbx::Directory& director
     try {
       directory.refresh();
       location.flush(db);
+      const auto rows = call_rows(calls.calls());
+      if (!rows.empty() || had_calls) store::CallRepository(db).replace(rows);
+      had_calls = !rows.empty();
       if (tick % kExpireEvery == 0) {
         location.expire(unix_now());
         store::ExtensionRepository(db).delete_expired_bindings(unix_now());
@@ -138,12 +166,12 @@ int serve(const Config& config, const ServeOptions& options) {
   sip_server.listen_tcp(config.sip_tcp);
   sip_server.listen_tls(config.sip_tls);
   asio::steady_timer sip_timer(blocking.get_executor());
-  asio::co_spawn(blocking.get_executor(), maintain_sip(*db, directory, location, sip_timer),
+  asio::co_spawn(blocking.get_executor(), maintain_sip(*db, directory, location, calls, sip_timer),
                  asio::detached);
 
   http::Server server(pool,
-                      admin::make_api_handler(
-                          {settings, certificates, auth, config.platform, blocking.get_executor()}),
+                      admin::make_api_handler({settings, certificates, auth, *db, config.platform,
+                                               blocking.get_executor()}),
                       live.web_policy(), live.tls_context());
   server.listen(config.http, false);
   const auto https_port = server.listen(config.https, true);

@@ -49,6 +49,22 @@ std::string transport_param(sip::Transport transport) {
   return std::string(sip::transport_name(transport));
 }
 
+// "PCMU/8000" for the first format of an answer: its rtpmap, else the static payload type's.
+std::string codec_name(const PhoneMedia& media) {
+  if (media.formats.empty()) return {};
+  const std::string& format = media.formats.front();
+  for (const auto& attribute : media.attributes) {
+    if (attribute.starts_with("rtpmap:" + format + " ")) {
+      return attribute.substr(8 + format.size());
+    }
+  }
+  if (format == "0") return "PCMU/8000";
+  if (format == "8") return "PCMA/8000";
+  if (format == "9") return "G722/8000";
+  if (format == "18") return "G729/8000";
+  return "payload type " + format;
+}
+
 std::string suite_of(const std::optional<media::SrtpMasterKey>& key) {
   return key ? std::string(media::srtp_suite_spec(key->suite()).name) : std::string();
 }
@@ -94,6 +110,9 @@ struct CallControl::Call {
   Clock::duration interval{};
 
   std::unique_ptr<media::MediaSession> media;
+  std::string id, codec;
+  bool b_srtp = false;  // the callee answered with SRTP
+  std::int64_t tenant_id = 0;
   std::string caller, callee;
   std::int64_t started_at = 0;
   std::uint64_t sdp_version = 1;
@@ -311,6 +330,8 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   if (call->a_media.srtp)
     call->a_key = media::SrtpMasterKey::random(call->a_media.crypto->key.suite());
   call->media = std::move(session.value());
+  call->id = random_token(9);
+  call->tenant_id = tenant->id;
   call->caller = from_uri->user;
   call->callee = target->user;
   call->started_at = unix_now();
@@ -432,8 +453,10 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
     return on_branch_failed(call, branch, 488);
   }
   call.winner = &branch;
+  call.codec = codec_name(*answer);
   cancel_branches(call, &branch);
   const bool b_srtp = answer->srtp;
+  call.b_srtp = b_srtp;
   call.media->setup(
       0,
       {call.a_media.address, call.a_media.rtcp_mux,
@@ -633,6 +656,9 @@ std::vector<CallInfo> CallControl::calls() {
     for (const auto& [id, call] : by_call_id_) {
       if (id != call->a_call_id || !call->media) continue;
       CallInfo info;
+      info.id = call->id;
+      info.tenant_id = call->tenant_id;
+      info.codec = call->codec;
       info.caller = call->caller;
       info.callee = call->callee;
       info.state = call->state == Call::State::proceeding ? "ringing" : "answered";
@@ -640,7 +666,8 @@ std::vector<CallInfo> CallControl::calls() {
       info.legs[0] = {transport_param(call->a_peer.transport), suite_of(call->a_key),
                       call->media->stats(0)};
       if (call->winner) {
-        info.legs[1] = {transport_param(call->winner->peer.transport), suite_of(call->winner->key),
+        info.legs[1] = {transport_param(call->winner->peer.transport),
+                        suite_of(call->b_srtp ? call->winner->key : std::nullopt),
                         call->media->stats(1)};
       }
       out.push_back(std::move(info));

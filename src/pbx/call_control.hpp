@@ -40,8 +40,11 @@ struct CallOptions {
 
 // A call as `lockline calls` shows it.
 struct CallInfo {
+  std::string id;  // Lockline's own, not a SIP Call-ID
+  std::int64_t tenant_id = 0;
   std::string caller, callee;
   std::string state;  // "ringing", "answered"
+  std::string codec;  // "PCMU/8000": the first format of the answer
   std::int64_t started_at = 0;
   struct Leg {
     std::string transport;  // "udp", "tcp", "tls"

@@ -7,7 +7,7 @@ namespace lockline::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: tenants from the start (the appliance is a platform with one tenant), settings,
     // admin credentials, certificates.
     R"sql(
@@ -100,6 +100,30 @@ CREATE TRIGGER extensions_removed AFTER DELETE ON extensions BEGIN
   UPDATE revisions SET value = value + 1 WHERE name = 'extensions';
   DELETE FROM sip_bindings WHERE tenant_id = old.tenant_id AND extension = old.number;
 END;
+)sql",
+    // 3: the calls in progress, one row per leg, as the server last saw them (it rewrites them
+    // about once a second while calls run), for `lockline calls` and /api/v1/calls.
+    R"sql(
+CREATE TABLE active_call_legs (
+  tenant_id INTEGER NOT NULL,
+  call TEXT NOT NULL,
+  leg INTEGER NOT NULL,
+  caller TEXT NOT NULL,
+  callee TEXT NOT NULL,
+  state TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  transport TEXT NOT NULL,
+  codec TEXT NOT NULL,
+  srtp TEXT NOT NULL,
+  peer TEXT NOT NULL,
+  packets_in INTEGER NOT NULL,
+  packets_out INTEGER NOT NULL,
+  bytes_in INTEGER NOT NULL,
+  bytes_out INTEGER NOT NULL,
+  dropped INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, call, leg)
+);
 )sql",
 };
 

@@ -11,11 +11,16 @@ leg packets that only the key Lockline gave that phone opens.
 import base64
 import hashlib
 import hmac
+import json
 import os
 import re
 import socket
+import ssl
 import struct
+import subprocess
 import sys
+import time
+import urllib.request
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -238,6 +243,53 @@ def media_flows(a, b, a_sdp, b_sdp, a_out=None, a_in=None, b_out=None, b_in=None
             expect(got == plain, f"{receiver.user} gets {sender.user}'s packet {n}", *conns)
 
 
+def listed_call(a_transport, b_transport, a_srtp, b_srtp, *conns):
+    """`lockline calls` and GET /api/v1/calls show the call with both legs as negotiated and
+    packets counted on each (the server writes them about once a second)."""
+    deadline = time.time() + 5
+    while True:
+        out = subprocess.run(os.environ["LOCKLINE_CALLS"].split(), capture_output=True,
+                             text=True).stdout
+        legs = [line.split() for line in out.splitlines()[1:] if line and not line.startswith("(")]
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{os.environ['HTTPS_PORT']}/api/v1/calls",
+            headers={"Authorization": "Bearer " + os.environ["API_TOKEN"]})
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        with urllib.request.urlopen(request, context=context, timeout=5) as response:
+            api = json.load(response)["calls"]
+        if (len(legs) == 2 and all(int(leg[10]) >= 3 and int(leg[11]) >= 3 for leg in legs) and
+                len(api) == 1 and all(leg["packets_in"] >= 3 for leg in api[0]["legs"])):
+            break
+        expect(time.time() < deadline, f"the call is listed with packets:\n{out}\n{api}", *conns)
+        time.sleep(0.3)
+    caller, callee = legs
+    suite = "AES_CM_128_HMAC_SHA1_80"
+    expect(caller[1:4] == ["1001", "1002", "answered"] and caller[5] == "caller" and
+           caller[6] == a_transport and caller[7] == "PCMU/8000" and
+           caller[8] == (suite if a_srtp else "none") and callee[5] == "callee" and
+           callee[6] == b_transport and callee[8] == (suite if b_srtp else "none"),
+           f"lockline calls shows both legs as negotiated:\n{out}", *conns)
+    legs_api = api[0]["legs"]
+    expect(api[0]["caller"] == "1001" and api[0]["codec"] == "PCMU/8000" and
+           [leg["transport"] for leg in legs_api] == [a_transport, b_transport] and
+           [leg["srtp"] for leg in legs_api] == [suite if a_srtp else None,
+                                                 suite if b_srtp else None],
+           f"/api/v1/calls shows both legs as negotiated: {api}", *conns)
+
+
+def no_calls_listed(*conns):
+    deadline = time.time() + 5
+    while True:
+        out = subprocess.run(os.environ["LOCKLINE_CALLS"].split(), capture_output=True,
+                             text=True).stdout
+        if "(no calls in progress)" in out:
+            return
+        expect(time.time() < deadline, f"the ended call is no longer listed:\n{out}", *conns)
+        time.sleep(0.3)
+
+
 # --- Scenarios --------------------------------------------------------------------------------
 
 def answered_call(a_transport, b_transport):
@@ -273,13 +325,15 @@ def answered_call(a_transport, b_transport):
                 Srtp(a.key) if a.key else None, Srtp(answer_a["key"]) if answer_a["key"] else None,
                 Srtp(b.key) if b.key else None, Srtp(offer_b["key"]) if offer_b["key"] else None,
                 a.conn, b.conn)
+    listed_call(a_transport, b_transport, a.key is not None, b.key is not None, a.conn, b.conn)
     call.in_dialog("BYE", ok)
     bye = b.next("the BYE reaches 1002", a.conn, method="BYE")
     b.answer(bye, 200, "OK", tag)
     a.next("200 to 1001's BYE", b.conn, status=200)
+    no_calls_listed(a.conn, b.conn)
     del ringing
     print(f"ok: {a_transport} caller <-> {b_transport} callee: INVITE 407, 180, 200, ACK, "
-          f"media both ways, BYE")
+          f"media both ways, listed by lockline calls and /api/v1/calls, BYE")
 
 
 def refusals():

@@ -13,6 +13,9 @@ CONF
 start_sip_server
 
 export PASSWORD='S3cret!pw'
+export LOCKLINE_CALLS="$LOCKLINE_BIN --config $WORK/lockline.toml calls" HTTPS_PORT
+API_TOKEN=$(admin_token) || fail "token create"
+export API_TOKEN
 for ext in 1001 1002 1003; do
   ll extension add "$ext" --password "$PASSWORD" --name "Phone $ext" >/dev/null || fail "extension add $ext"
 done
