@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "store/call_repository.hpp"
 #include "store/certificate_repository.hpp"
 #include "store/credential_repository.hpp"
 #include "store/migrations.hpp"
@@ -33,9 +34,9 @@ class StoreTest : public ::testing::Test {
 
 TEST_F(StoreTest, MigratesOnceAndKeepsTheVersion) {
   auto db = open();
-  EXPECT_EQ(schema_version(*db), 2);
+  EXPECT_EQ(schema_version(*db), 3);
   migrate(*db);
-  EXPECT_EQ(schema_version(*db), 2);
+  EXPECT_EQ(schema_version(*db), 3);
   auto count = db->prepare("SELECT count(*) FROM tenants");
   ASSERT_TRUE(count.step());
   EXPECT_EQ(count.integer(0), 1);
@@ -97,4 +98,36 @@ TEST_F(StoreTest, TokensAndSessionsAreFoundByHashOnly) {
   EXPECT_FALSE(repository.revoke_token(kDefaultTenant, id));
 }
 
+}  // namespace lockline::store
+
+namespace lockline::store {
+namespace {
+
+TEST_F(StoreTest, ActiveCallsAreReplacedAsAWhole) {
+  auto db = open();
+  CallRepository calls(*db);
+  CallLegRecord leg;
+  leg.tenant_id = kDefaultTenant;
+  leg.call = "c1";
+  leg.caller = "1001";
+  leg.callee = "1002";
+  leg.state = "answered";
+  leg.transport = "tls";
+  leg.srtp = "AES_CM_128_HMAC_SHA1_80";
+  leg.packets_in = 5;
+  auto callee = leg;
+  callee.leg = 1;
+  callee.transport = "udp";
+  callee.srtp.clear();
+  calls.replace({leg, callee});
+  auto listed = calls.list(kDefaultTenant);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].srtp, "AES_CM_128_HMAC_SHA1_80");
+  EXPECT_EQ(listed[1].transport, "udp");
+  EXPECT_EQ(listed[0].packets_in, 5);
+  calls.replace({});
+  EXPECT_TRUE(calls.list(kDefaultTenant).empty());
+}
+
+}  // namespace
 }  // namespace lockline::store
