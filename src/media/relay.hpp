@@ -35,6 +35,9 @@ struct LegSetup {
   bool rtcp_mux = false;
   std::optional<SrtpMasterKey> peer_key;  // the phone sends SRTP under this key
   std::optional<SrtpMasterKey> own_key;   // Lockline sends it SRTP under this one
+  // Where the phone's SIP comes from. A plain RTP leg latches only onto a source at this host
+  // or at the SDP's: nothing else proves a packet is the phone's (SRTP legs authenticate).
+  std::optional<SocketAddress> signalling = {};
 };
 
 struct LegStats {

@@ -151,6 +151,7 @@ void Worker::apply(Call& call, std::size_t index, LegSetup setup) {
         htons(static_cast<std::uint16_t>(setup.peer.port() + 1));
   }
   leg.rtcp_mux = setup.rtcp_mux;
+  leg.signalling = setup.signalling;
   if (!same_key(leg.peer_key, setup.peer_key)) {
     leg.inbound = setup.peer_key ? std::make_unique<SrtpContext>(*setup.peer_key) : nullptr;
     leg.peer_key = std::move(setup.peer_key);
@@ -167,8 +168,12 @@ bool Worker::admit(Leg& leg, bool rtcp, const SocketAddress& source, std::uint8_
   if (!leg.configured) return false;  // no SDP from this phone yet: nothing to check it by
   SocketAddress& latched = rtcp && !leg.rtcp_mux ? leg.latched_rtcp : leg.latched_rtp;
   const bool from_latched = !latched.empty() && latched == source;
-  if (!latched.empty() && !from_latched && !leg.inbound) {
-    bump(leg.counters.foreign);  // plain RTP cannot prove who sent it: keep the first source
+  if (!leg.inbound && !from_latched &&
+      (!latched.empty() || !(source.same_host(leg.peer_rtp) ||
+                             (leg.signalling && source.same_host(*leg.signalling))))) {
+    // Plain RTP cannot prove who sent it: keep the first source, and take it only from the
+    // phone's own hosts (its SDP's, its SIP's), not from whoever sprays the port range.
+    bump(leg.counters.foreign);
     return false;
   }
   if (leg.inbound) {
@@ -211,7 +216,7 @@ void Worker::on_readable(const SocketTag& tag) {
   Leg& from = call.legs[tag.leg];
   Leg& to = call.legs[1 - tag.leg];
   const int fd = tag.rtcp ? from.rtcp_fd : from.rtp_fd;
-  for (;;) {
+  for (std::size_t batch = 0; batch < kBatchesPerEvent; ++batch) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       vectors_[i] = {buffers_.data() + i * kSlot, kSlot - SrtpContext::kMaxOverhead};
       received_[i].msg_hdr.msg_namelen = sizeof sources_[i];

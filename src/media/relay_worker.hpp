@@ -43,6 +43,7 @@ struct Leg {
   bool configured = false;
   bool rtcp_mux = false;
   SocketAddress peer_rtp, peer_rtcp;        // from the SDP
+  std::optional<SocketAddress> signalling;  // the phone's SIP source
   SocketAddress latched_rtp, latched_rtcp;  // from the packets; empty until latched
   std::optional<SrtpMasterKey> peer_key, own_key;
   std::unique_ptr<SrtpContext> inbound;   // unprotects what the phone sends
@@ -77,6 +78,9 @@ class Worker {
 
  private:
   static constexpr std::size_t kBatch = 16;
+  // Batches read from one socket per wake-up: a flooded port must not starve the others (the
+  // epoll is level-triggered: what is left is reported again).
+  static constexpr std::size_t kBatchesPerEvent = 4;
   static constexpr std::size_t kSlot = 2048;  // bytes per datagram, room for SRTP overhead
 
   void run();

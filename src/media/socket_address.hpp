@@ -24,6 +24,7 @@ struct SocketAddress {
   std::string to_string() const;  // "192.0.2.1:4000", "[::1]:4000"
 
   bool operator==(const SocketAddress& other) const;
+  bool same_host(const SocketAddress& other) const;  // the IP address alone
 };
 
 }  // namespace lockline::media

@@ -20,6 +20,9 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr auto kT1 = std::chrono::milliseconds(500);
 constexpr auto kT2 = std::chrono::milliseconds(4000);
+// A confirmed call whose media has not moved on either leg for this long is hung up: phones that
+// lost power or network leave no BYE behind.
+constexpr auto kMediaSilence = std::chrono::seconds(120);
 constexpr std::string_view kAllow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\n";
 constexpr std::string_view kSdpType = "Content-Type: application/sdp\r\n";
 
@@ -65,6 +68,10 @@ std::string codec_name(const PhoneMedia& media) {
   return "payload type " + format;
 }
 
+std::optional<media::SocketAddress> host_of(const sip::Peer& peer) {
+  return media::SocketAddress::from(peer.address.to_string(), 0);
+}
+
 std::string suite_of(const std::optional<media::SrtpMasterKey>& key) {
   return key ? std::string(media::srtp_suite_spec(key->suite()).name) : std::string();
 }
@@ -106,6 +113,10 @@ struct CallControl::Call {
 
   std::string last_provisional;
   std::string final_2xx;
+  sip::Peer resend_to;              // where final_2xx goes again until its ACK
+  std::string caller_tag;           // the caller's From tag: with a_tag, its dialog's identity
+  std::uint64_t media_packets = 0;  // on both legs, at the last check
+  Clock::time_point media_moved_at{};
   Clock::time_point resend_at{}, give_up_at{};
   Clock::duration interval{};
 
@@ -137,6 +148,7 @@ CallControl::CallControl(sip::Server& server, const Directory& directory, Locati
 
 CallControl::~CallControl() {
   boost::asio::post(context_, [this] {
+    stopping_ = true;  // a tick already queued must not re-arm the timer
     timer_.cancel();
     for (auto& [id, call] : by_call_id_) call->media.reset();
   });
@@ -152,25 +164,38 @@ void CallControl::tick() {
       server_.send(peer, bytes);
     };
     server_transactions_.run_timers(now, send);
-    client_transactions_.run_timers(now, send, [this](const std::string& branch) {
+    client_transactions_.run_timers(now, send, [this](const std::string& branch, bool invite) {
       const auto it = by_branch_.find(branch);
-      if (it == by_branch_.end()) return;
+      if (!invite || it == by_branch_.end()) return;  // a CANCEL shares its INVITE's branch
       auto [call, target] = it->second;
-      on_branch_failed(*call, *target, 408);
+      if (!target->done) on_branch_failed(*call, *target, 408);
     });
     std::vector<std::shared_ptr<Call>> expired;
+    const bool check_media = (++ticks_ % 50) == 0;  // every 5 s
     for (auto& [id, call] : by_call_id_) {
-      if (call->state != Call::State::answered || call->a_call_id != id) continue;
-      if (now >= call->give_up_at) {
-        expired.push_back(call);  // no ACK from the caller: RFC 3261 §13.3.1.4 says hang up
-      } else if (now >= call->resend_at) {
-        server_.send(call->a_reply_to, call->final_2xx);
-        call->interval = std::min<Clock::duration>(call->interval * 2, kT2);
-        call->resend_at = now + call->interval;
+      if (call->a_call_id != id) continue;
+      if (call->state == Call::State::answered) {
+        if (now >= call->give_up_at) {
+          expired.push_back(call);  // no ACK: RFC 3261 §13.3.1.4 says hang up
+        } else if (now >= call->resend_at) {
+          server_.send(call->resend_to, call->final_2xx);
+          call->interval = std::min<Clock::duration>(call->interval * 2, kT2);
+          call->resend_at = now + call->interval;
+        }
+      } else if (check_media && call->state == Call::State::confirmed && call->media) {
+        const auto packets = call->media->stats(0).packets_in + call->media->stats(1).packets_in;
+        if (packets != call->media_packets || call->media_moved_at == Clock::time_point{}) {
+          call->media_packets = packets;
+          call->media_moved_at = now;
+        } else if (now - call->media_moved_at > kMediaSilence) {
+          spdlog::info("call {}: no media for {} s, hanging up", call->id,
+                       std::chrono::duration_cast<std::chrono::seconds>(kMediaSilence).count());
+          expired.push_back(call);
+        }
       }
     }
     for (auto& call : expired) hang_up(*call, true, true);
-    tick();
+    if (!stopping_) tick();
   });
 }
 
@@ -234,7 +259,13 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   // A retransmission of an INVITE still ringing: the last provisional again.
   if (const auto it = by_call_id_.find(std::string(invite.call_id())); it != by_call_id_.end()) {
     Call& call = *it->second;
-    if (call.a_branch == branch_of(invite) && !call.last_provisional.empty()) {
+    if (call.a_call_id != invite.call_id() || call.a_branch != branch_of(invite)) {
+      // Another INVITE reusing a live Call-ID outside its dialog (§8.2.2.2).
+      return respond(invite, peer, 482, "Loop Detected", {}, {}, false);
+    }
+    if (!call.final_2xx.empty()) {
+      server_.send(call.a_reply_to, call.final_2xx);
+    } else if (!call.last_provisional.empty()) {
       server_.send(call.a_reply_to, call.last_provisional);
     }
     return;
@@ -326,6 +357,7 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   call->a_tag = sip::response_tag(invite);
   call->a_remote_target = uri_of(invite.header(sip::HeaderId::contact));
   call->a_branch = branch_of(invite);
+  call->caller_tag = tag_of(invite.from());
   call->a_media = std::move(offer.value());
   if (call->a_media.srtp)
     call->a_key = media::SrtpMasterKey::random(call->a_media.crypto->key.suite());
@@ -408,10 +440,9 @@ void CallControl::on_response(const sip::Message& response, const sip::Peer& pee
 void CallControl::on_branch_response(Call& call, Branch& branch, const sip::Message& response) {
   const int status = response.status();
   if (status < 200) {
-    if (status == 100) return;
-    branch.provisional = true;
+    branch.provisional = true;  // any provisional, 100 too, allows a CANCEL (§9.1)
     if (branch.cancel_wanted) return cancel_branches(call, nullptr);
-    if (call.state != Call::State::proceeding) return;
+    if (status == 100 || call.state != Call::State::proceeding) return;
     // Ringing, relayed without a body: early media would need an answer of its own.
     std::string ringing;
     sip::build_response(ringing, *call.invite, call.a_peer, status == 183 ? 180 : status,
@@ -422,8 +453,19 @@ void CallControl::on_branch_response(Call& call, Branch& branch, const sip::Mess
     return;
   }
   branch.done = true;
-  if (status < 300) return on_branch_answer(call, branch, response);
+  if (status < 300) {
+    on_branch_answer(call, branch, response);
+    return maybe_end(call);
+  }
   on_branch_failed(call, branch, status);
+}
+
+void CallControl::maybe_end(Call& call) {
+  if (call.state == Call::State::answered || call.state == Call::State::confirmed) return;
+  if (std::all_of(call.branches.begin(), call.branches.end(),
+                  [](const auto& b) { return b->done; })) {
+    end(call);
+  }
 }
 
 void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Message& response) {
@@ -446,7 +488,11 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
     return;
   }
   auto answer = read_phone_media(response.body());
-  if (!answer || (answer->srtp && !branch.key) || (branch.srtp_required && !answer->srtp)) {
+  // The key must answer the one line offered (RFC 4568 §6.1): tag 1, our suite.
+  const bool crypto_matches = !answer || !answer->srtp ||
+                              (branch.key && answer->crypto->tag == 1 &&
+                               answer->crypto->key.suite() == branch.key->suite());
+  if (!answer || !crypto_matches || (branch.srtp_required && !answer->srtp)) {
     call.winner = &branch;
     send_request(call, &branch, false, "BYE");
     call.winner = nullptr;
@@ -458,12 +504,12 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
   const bool b_srtp = answer->srtp;
   call.b_srtp = b_srtp;
   call.media->setup(
-      0,
-      {call.a_media.address, call.a_media.rtcp_mux,
-       call.a_media.crypto ? std::optional(call.a_media.crypto->key) : std::nullopt, call.a_key});
+      0, {call.a_media.address, call.a_media.rtcp_mux,
+          call.a_media.crypto ? std::optional(call.a_media.crypto->key) : std::nullopt, call.a_key,
+          host_of(call.a_peer)});
   call.media->setup(1, {answer->address, answer->rtcp_mux,
                         b_srtp ? std::optional(answer->crypto->key) : std::nullopt,
-                        b_srtp ? branch.key : std::nullopt});
+                        b_srtp ? branch.key : std::nullopt, host_of(branch.peer)});
   const auto sdp = lockline_sdp(options_.address, call.media->port(0), *answer, call.a_key,
                                 call.a_media.crypto ? call.a_media.crypto->tag : 1,
                                 call.a_media.rtcp_mux, call.sdp_version);
@@ -496,7 +542,7 @@ void CallControl::on_branch_failed(Call& call, Branch& branch, int status) {
                                                           : "Call Failed";
     answer_caller(call, final_status, reason);
   }
-  if (call.state != Call::State::answered && call.state != Call::State::confirmed) end(call);
+  maybe_end(call);
 }
 
 void CallControl::answer_caller(Call& call, int status, std::string_view reason,
@@ -504,6 +550,7 @@ void CallControl::answer_caller(Call& call, int status, std::string_view reason,
   std::string bytes;
   sip::build_response(bytes, *call.invite, call.a_peer, status, reason, headers, body);
   if (status >= 300) {
+    call.last_provisional.clear();
     // Kept by the transaction layer: retransmitted over UDP until the caller's ACK.
     if (const auto* kept = server_transactions_.answered(*call.invite, call.a_reply_to, status,
                                                          std::move(bytes), Clock::now())) {
@@ -511,7 +558,11 @@ void CallControl::answer_caller(Call& call, int status, std::string_view reason,
       return;
     }
   }
-  if (status >= 200 && status < 300) call.final_2xx = bytes;
+  call.last_provisional.clear();
+  if (status >= 200 && status < 300) {
+    call.final_2xx = bytes;
+    call.resend_to = call.a_reply_to;
+  }
   server_.send(call.a_reply_to, std::move(bytes));
 }
 
@@ -585,6 +636,18 @@ void CallControl::on_request(const sip::Message& request, const sip::Peer& peer)
 
 void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& peer, Call& call) {
   const bool from_caller = request.call_id() == call.a_call_id;
+  // The whole dialog identity (§12.2.2), not the Call-ID alone: Call-ID, both tags.
+  const std::string from_tag = tag_of(request.from());
+  const std::string to_tag = tag_of(request.to());
+  const bool in_dialog =
+      from_caller ? from_tag == call.caller_tag && to_tag == call.a_tag
+                  : call.winner && from_tag == call.winner->to_tag && to_tag == tag_of(call.b_from);
+  if (!in_dialog) {
+    if (request.method() != sip::Method::ack) {
+      respond(request, peer, 481, "Call/Transaction Does Not Exist");
+    }
+    return;
+  }
   switch (request.method()) {
     case sip::Method::ack:
       if (from_caller && call.state == Call::State::answered) {
@@ -594,6 +657,13 @@ void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& pee
       return;
     case sip::Method::bye: {
       respond(request, peer, 200, "OK");
+      if (from_caller && call.state == Call::State::proceeding) {
+        // The caller ends its early dialog (§15): as a CANCEL would.
+        answer_caller(call, 487, "Request Terminated");
+        call.state = Call::State::cancelled;
+        cancel_branches(call, nullptr);
+        return maybe_end(call);
+      }
       hang_up(call, !from_caller, from_caller);
       return;
     }
@@ -620,10 +690,7 @@ void CallControl::on_cancel(const sip::Message& cancel, const sip::Peer& peer) {
   answer_caller(call, 487, "Request Terminated");
   call.state = Call::State::cancelled;
   cancel_branches(call, nullptr);
-  if (std::all_of(call.branches.begin(), call.branches.end(),
-                  [](const auto& b) { return b->done; })) {
-    end(call);
-  }
+  maybe_end(call);
 }
 
 void CallControl::hang_up(Call& call, bool to_caller, bool to_callee) {
@@ -638,7 +705,7 @@ void CallControl::end(Call& call) {
   call.state = Call::State::ended;
   if (call.media) call.media.reset();
   for (const auto& branch : call.branches) {
-    if (branch->done || branch->to_tag == "cancelled") by_branch_.erase(branch->id);
+    if (branch->done) by_branch_.erase(branch->id);
   }
   // Branches still waiting for their CANCEL's 487 stay findable; the call object stays alive
   // through them until their transactions end.

@@ -79,6 +79,7 @@ class CallControl : public sip::DialogHandler {
   void on_branch_response(Call& call, Branch& branch, const sip::Message& response);
   void on_branch_answer(Call& call, Branch& branch, const sip::Message& response);
   void on_branch_failed(Call& call, Branch& branch, int status);
+  void maybe_end(Call& call);  // ends a call nobody answered once every branch is done
   void answer_caller(Call& call, int status, std::string_view reason, std::string_view headers = {},
                      std::string_view body = {});
   void cancel_branches(Call& call, const Branch* except);
@@ -109,6 +110,8 @@ class CallControl : public sip::DialogHandler {
 
   boost::asio::io_context context_;
   boost::asio::steady_timer timer_;
+  std::uint64_t ticks_ = 0;
+  bool stopping_ = false;
   std::thread thread_;
 };
 

@@ -103,8 +103,7 @@ ClientTransactions::Verdict ClientTransactions::on_response(const Message& respo
   return Verdict::deliver;
 }
 
-void ClientTransactions::run_timers(TimePoint now, const Send& send,
-                                    const std::function<void(const std::string&)>& timed_out) {
+void ClientTransactions::run_timers(TimePoint now, const Send& send, const TimedOut& timed_out) {
   while (auto due = due_.pop_due(now)) {
     const auto& [when, key] = *due;
     const auto it = entries_.find(key);
@@ -116,8 +115,9 @@ void ClientTransactions::run_timers(TimePoint now, const Send& send,
     }
     if (when >= entry.give_up) {  // timer B or F, or an INVITE left ringing too long
       const std::string branch = std::move(entry.branch);
+      const bool invite = entry.invite;
       entries_.erase(it);
-      timed_out(branch);
+      timed_out(branch, invite);
       continue;
     }
     send(entry.peer, entry.request);  // timer A or E

@@ -26,6 +26,8 @@ class ClientTransactions {
   using Clock = std::chrono::steady_clock;
   using TimePoint = Clock::time_point;
   using Send = std::function<void(const Peer&, const std::string&)>;
+  // (branch, whether it was an INVITE): a CANCEL shares its INVITE's branch.
+  using TimedOut = std::function<void(const std::string&, bool)>;
 
   // An INVITE answered only provisionally is given up after this (RFC 3261 §16.6 timer C's
   // value): the table stays bounded even if a peer never sends its final response.
@@ -50,8 +52,7 @@ class ClientTransactions {
   // Runs the timers due by now: send(peer, bytes) for each retransmission; timed_out(branch)
   // for each transaction that ended without a final response (for the layer above a 408,
   // §8.1.3.1).
-  void run_timers(TimePoint now, const Send& send,
-                  const std::function<void(const std::string&)>& timed_out);
+  void run_timers(TimePoint now, const Send& send, const TimedOut& timed_out);
   std::optional<TimePoint> next_deadline() const;
 
   std::size_t size() const { return entries_.size(); }

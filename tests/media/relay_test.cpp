@@ -20,11 +20,11 @@ using Bytes = std::vector<std::uint8_t>;
 
 class Phone {
  public:
-  Phone() {
+  explicit Phone(const char* ip = "127.0.0.1") : ip_(ip) {
     fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
     sockaddr_in any{};
     any.sin_family = AF_INET;
-    any.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    inet_pton(AF_INET, ip, &any.sin_addr);
     EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&any), sizeof any), 0);
     socklen_t length = sizeof any;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&any), &length);
@@ -32,7 +32,7 @@ class Phone {
   }
   ~Phone() { ::close(fd_); }
   std::uint16_t port() const { return port_; }
-  SocketAddress address() const { return *SocketAddress::from("127.0.0.1", port_); }
+  SocketAddress address() const { return *SocketAddress::from(ip_, port_); }
 
   void send(const Bytes& packet, std::uint16_t to_port) const {
     const auto to = *SocketAddress::from("127.0.0.1", to_port);
@@ -54,6 +54,7 @@ class Phone {
   }
 
  private:
+  const char* ip_;
   int fd_ = -1;
   std::uint16_t port_ = 0;
 };
@@ -157,6 +158,25 @@ TEST(Relay, LatchesOntoTheRealSourceAndKeepsPlainRtpToIt) {
   intruder.send(rtp(4), s.port(0));
   EXPECT_TRUE(b.receive(nullptr, 300).empty());
   EXPECT_EQ(s.stats(0).foreign, 1u);
+}
+
+TEST(Relay, LatchesPlainRtpOnlyFromThePhonesOwnHosts) {
+  Relay relay(loopback_options());
+  Phone a, b, sprayer("127.0.0.2"), behind_nat("127.0.0.3");
+  auto session = relay.open_session();
+  ASSERT_TRUE(session);
+  auto& s = **session;
+  s.setup(0, {a.address(), false, std::nullopt, std::nullopt,
+              *SocketAddress::from("127.0.0.3", 0)});  // its SIP comes from 127.0.0.3
+  s.setup(1, {b.address(), false, std::nullopt, std::nullopt});
+  settle();
+  sprayer.send(rtp(1), s.port(0));  // neither the SDP's host nor the SIP's: not latched
+  EXPECT_TRUE(b.receive(nullptr, 300).empty());
+  EXPECT_EQ(s.stats(0).foreign, 1u);
+  behind_nat.send(rtp(2), s.port(0));  // the SIP host (a NAT's public side): latched
+  EXPECT_EQ(b.receive(), rtp(2));
+  b.send(rtp(3), s.port(1));
+  EXPECT_EQ(behind_nat.receive(), rtp(3));
 }
 
 TEST(Relay, ReencryptsSrtpWithEachLegsOwnKeys) {

@@ -65,7 +65,7 @@ class ClientTransactionsTest : public ::testing::Test {
         [this, at](const Peer&, const std::string& bytes) {
           sent_.push_back({at, bytes});
         },
-        [this](const std::string& branch) { timed_out_.push_back(branch); });
+        [this](const std::string& branch, bool) { timed_out_.push_back(branch); });
   }
   // Steps through the timers one deadline at a time, until `until`.
   void run_until(std::chrono::milliseconds until) {
