@@ -357,7 +357,10 @@ asio::awaitable<void> Server::write_loop(Stream& stream, tcp::socket& socket,
     connection.outbox.pop_front();
     connection.queued_bytes -= bytes.size();
     deadline.expires_after(limits_.message_timeout);
-    if (co_await stream.write_all(bytes.data(), bytes.size())) break;
+    if (co_await stream.write_all(bytes.data(), bytes.size())) {
+      connection.overflowed = true;  // a failed write: the connection is of no more use
+      break;
+    }
     deadline.expires_after(std::chrono::hours(24 * 365));  // nothing to write: no deadline
   }
   connection.closing = true;
@@ -392,10 +395,22 @@ bool Server::send(const Peer& peer, std::string bytes) {
 
 bool Server::to_dialogs(Message& message, const Peer& peer) {
   if (!dialogs_ || (message.is_request() && !is_dialog_method(message.method()))) return false;
-  asio::post(dialogs_->executor(),
-             [handler = dialogs_, message = std::move(message), peer]() mutable {
-               handler->on_message(std::move(message), peer);
-             });
+  // Bounded: under a flood, what the call thread cannot take is dropped here (UDP peers
+  // retransmit; an INVITE over TCP/TLS is answered 503 so the caller knows).
+  if (dialogs_queued_.load(std::memory_order_relaxed) >= limits_.max_dialog_queue) {
+    counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+    if (message.is_request() && message.method() == Method::invite && is_reliable(peer.transport)) {
+      std::string busy;
+      build_response(busy, message, peer, 503, "Service Unavailable", "Retry-After: 5\r\n");
+      send(peer, std::move(busy));
+    }
+    return true;
+  }
+  dialogs_queued_.fetch_add(1, std::memory_order_relaxed);
+  asio::post(dialogs_->executor(), [this, message = std::move(message), peer]() mutable {
+    dialogs_queued_.fetch_sub(1, std::memory_order_relaxed);
+    dialogs_->on_message(std::move(message), peer);
+  });
   return true;
 }
 

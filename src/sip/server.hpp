@@ -59,12 +59,14 @@ struct ServerLimits {
   std::chrono::seconds idle_timeout{900};    // between messages (CRLF keep-alives count)
   std::size_t max_connections = 10000;
   std::size_t max_queued_bytes = 1 << 20;  // per connection, waiting to be written
+  std::size_t max_dialog_queue = 20000;    // messages waiting for the dialog handler
 };
 
 struct ServerCounters {
   std::atomic<std::uint64_t> requests{0};
   std::atomic<std::uint64_t> retransmissions{0};
   std::atomic<std::uint64_t> malformed{0};
+  std::atomic<std::uint64_t> dropped{0};  // dialog messages beyond max_dialog_queue
 };
 
 class Server {
@@ -129,6 +131,7 @@ class Server {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;
   DialogHandler* dialogs_ = nullptr;
+  std::atomic<std::size_t> dialogs_queued_{0};
   std::mutex connections_mutex_;
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connection_table_;
 };
