@@ -512,7 +512,7 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
                         b_srtp ? branch.key : std::nullopt, host_of(branch.peer)});
   const auto sdp = lockline_sdp(options_.address, call.media->port(0), *answer, call.a_key,
                                 call.a_media.crypto ? call.a_media.crypto->tag : 1,
-                                call.a_media.rtcp_mux, call.sdp_version);
+                                call.a_media.rtcp_mux, call.sdp_version, &call.a_media);
   answer_caller(call, 200, "OK",
                 "Contact: " + contact(call.a_peer.transport) + "\r\n" + std::string(kSdpType), sdp);
   call.state = Call::State::answered;

@@ -26,18 +26,20 @@ Result<PhoneMedia> read_phone_media(std::string_view body) {
   auto sdp = media::parse_sdp(body);
   if (!sdp) return sdp.error();
   const media::SdpMedia* audio = nullptr;
+  PhoneMedia media;
   for (const auto& section : sdp->media) {
-    if (section.kind == "audio" && section.port != 0) {
+    if (!audio && section.kind == "audio" && section.port != 0) {
       audio = &section;
-      break;
+      media.audio = media.sections.size();
     }
+    media.sections.push_back(
+        {section.kind, section.protocol, section.formats.empty() ? "0" : section.formats.front()});
   }
   if (!audio) return not_acceptable("no audio in the SDP");
   if (audio->protocol != "RTP/AVP" && audio->protocol != "RTP/SAVP" &&
       audio->protocol != "RTP/AVPF" && audio->protocol != "RTP/SAVPF") {
     return not_acceptable("media protocol " + audio->protocol + " is not supported");
   }
-  PhoneMedia media;
   const auto* address = sdp->address_of(*audio);
   const auto socket_address =
       address ? media::SocketAddress::from(address->address, audio->port) : std::nullopt;
@@ -58,7 +60,7 @@ Result<PhoneMedia> read_phone_media(std::string_view body) {
 
 std::string lockline_sdp(const std::string& address, std::uint16_t port, const PhoneMedia& codecs,
                          const std::optional<media::SrtpMasterKey>& key, unsigned tag,
-                         bool rtcp_mux, std::uint64_t version) {
+                         bool rtcp_mux, std::uint64_t version, const PhoneMedia* offer) {
   media::Sdp sdp;
   const std::string type = address.find(':') == std::string::npos ? "IP4" : "IP6";
   sdp.origin = "lockline " + std::to_string(version) + " " + std::to_string(version) + " IN " +
@@ -74,7 +76,21 @@ std::string lockline_sdp(const std::string& address, std::uint16_t port, const P
   audio.attributes = codecs.attributes;
   if (rtcp_mux) audio.attributes.push_back("rtcp-mux");
   if (key) audio.crypto.push_back({tag, *key});
-  sdp.media.push_back(std::move(audio));
+  if (!offer) {
+    sdp.media.push_back(std::move(audio));
+    return media::write_sdp(sdp);
+  }
+  for (std::size_t i = 0; i < offer->sections.size(); ++i) {
+    if (i == offer->audio) {
+      sdp.media.push_back(audio);
+      continue;
+    }
+    media::SdpMedia refused;
+    refused.kind = offer->sections[i].kind;
+    refused.protocol = offer->sections[i].protocol;
+    refused.formats = {offer->sections[i].format};
+    sdp.media.push_back(std::move(refused));
+  }
   return media::write_sdp(sdp);
 }
 

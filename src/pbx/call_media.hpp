@@ -14,7 +14,15 @@
 
 namespace lockline::pbx {
 
+// One m-line of a phone's SDP, as an answer must echo it (RFC 3264 §6: as many m-lines, in the
+// same order; the ones not taken with port 0).
+struct SdpSection {
+  std::string kind, protocol, format;
+};
+
 struct PhoneMedia {
+  std::vector<SdpSection> sections;         // every m-line, in order
+  std::size_t audio = 0;                    // the index of the audio section used
   media::SocketAddress address;             // where the phone receives RTP
   bool srtp = false;                        // RTP/SAVP or RTP/SAVPF
   std::optional<media::SdesCrypto> crypto;  // offer: its first usable key; answer: the chosen one
@@ -28,8 +36,9 @@ struct PhoneMedia {
 Result<PhoneMedia> read_phone_media(std::string_view body);
 
 // The SDP for one phone. `key` makes it RTP/SAVP with a=crypto:<tag>; only ever sent over TLS.
+// As an answer (`offer` given): one m-line per m-line of the offer, the others refused.
 std::string lockline_sdp(const std::string& address, std::uint16_t port, const PhoneMedia& codecs,
                          const std::optional<media::SrtpMasterKey>& key, unsigned tag,
-                         bool rtcp_mux, std::uint64_t version);
+                         bool rtcp_mux, std::uint64_t version, const PhoneMedia* offer = nullptr);
 
 }  // namespace lockline::pbx

@@ -67,5 +67,20 @@ TEST(CallMedia, WritesALegsSdpWithItsOwnKeyOnly) {
   EXPECT_EQ(plain.find("rtcp-mux"), std::string::npos);
 }
 
+TEST(CallMedia, AnswersWithAsManyMediaLinesAsTheOfferHad) {
+  const auto offer = read_phone_media(kOffer);  // video (port 0), then audio
+  ASSERT_TRUE(offer);
+  ASSERT_EQ(offer->sections.size(), 2u);
+  EXPECT_EQ(offer->audio, 1u);
+  const auto answer = media::parse_sdp(
+      lockline_sdp("198.51.100.1", 20002, *offer, std::nullopt, 1, false, 7, &*offer));
+  ASSERT_TRUE(answer);
+  ASSERT_EQ(answer->media.size(), 2u);
+  EXPECT_EQ(answer->media[0].kind, "video");
+  EXPECT_EQ(answer->media[0].port, 0);
+  EXPECT_EQ(answer->media[1].kind, "audio");
+  EXPECT_EQ(answer->media[1].port, 20002);
+}
+
 }  // namespace
 }  // namespace lockline::pbx
