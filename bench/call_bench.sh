@@ -82,8 +82,8 @@ _, final = sc.register(conn, "1002", sys.argv[3], algorithm="MD5", expires=7200)
 assert final is not None and final.status == 200, "the callee could not register"
 conn.sock.close()
 PY
-(cd "$WORK" && sipp -sf "$HERE/sip/call_uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -nostdin \
-   -buff_size 4194304 -max_recv_loops 100000 >/dev/null 2>&1) &
+(cd "$WORK" && exec sipp -sf "$HERE/sip/call_uas.xml" -i 127.0.0.1 -p "$UAS_PORT" -t u1 -nostdin \
+   -buff_size 4194304 -max_recv_loops 100000 >/dev/null 2>&1) &  # exec: $! is SIPp itself
 PIDS+=($!)
 sleep 1
 
