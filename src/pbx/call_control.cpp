@@ -330,6 +330,10 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     return respond(invite, peer, 488, "Not Acceptable Here",
                    "Warning: 399 lockline \"" + offer.error().message + "\"\r\n");
   }
+  if (!media_address_allowed(offer->address, peer.address.is_loopback())) {
+    return respond(invite, peer, 488, "Not Acceptable Here",
+                   "Warning: 399 lockline \"the SDP's media address is not acceptable\"\r\n");
+  }
   if (offer->srtp && peer.transport != sip::Transport::tls) {
     return respond(invite, peer, 488, "Not Acceptable Here",
                    "Warning: 399 lockline \"SRTP keys are accepted over TLS only\"\r\n");
@@ -492,7 +496,8 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
   const bool crypto_matches = !answer || !answer->srtp ||
                               (branch.key && answer->crypto->tag == 1 &&
                                answer->crypto->key.suite() == branch.key->suite());
-  if (!answer || !crypto_matches || (branch.srtp_required && !answer->srtp)) {
+  if (!answer || !crypto_matches || (branch.srtp_required && !answer->srtp) ||
+      !media_address_allowed(answer->address, branch.peer.address.is_loopback())) {
     call.winner = &branch;
     send_request(call, &branch, false, "BYE");
     call.winner = nullptr;

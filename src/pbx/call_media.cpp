@@ -1,5 +1,8 @@
 #include "pbx/call_media.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "media/sdp.hpp"
 
 namespace lockline::pbx {
@@ -56,6 +59,25 @@ Result<PhoneMedia> read_phone_media(std::string_view body) {
     if (passes_to_other_leg(attribute)) media.attributes.push_back(attribute);
   }
   return media;
+}
+
+bool media_address_allowed(const media::SocketAddress& address, bool phone_on_loopback) {
+  if (address.family() == AF_INET) {
+    const auto ip = ntohl(reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_addr.s_addr);
+    const bool multicast = (ip >> 28) == 0xe;
+    const bool link_local = (ip >> 16) == 0xa9fe;  // 169.254/16
+    const bool loopback = (ip >> 24) == 127;
+    if (ip == 0 || ip == 0xffffffff || multicast || link_local) return false;
+    return !loopback || phone_on_loopback;
+  }
+  if (address.family() == AF_INET6) {
+    const auto* ip = &reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr;
+    if (IN6_IS_ADDR_UNSPECIFIED(ip) || IN6_IS_ADDR_MULTICAST(ip) || IN6_IS_ADDR_LINKLOCAL(ip)) {
+      return false;
+    }
+    return !IN6_IS_ADDR_LOOPBACK(ip) || phone_on_loopback;
+  }
+  return false;
 }
 
 std::string lockline_sdp(const std::string& address, std::uint16_t port, const PhoneMedia& codecs,

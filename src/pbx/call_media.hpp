@@ -35,6 +35,11 @@ struct PhoneMedia {
 // an error (for a 488), as is anything but plain or SDES-keyed RTP.
 Result<PhoneMedia> read_phone_media(std::string_view body);
 
+// Whether the relay may send a phone's media to `address`: never to a multicast, broadcast,
+// unspecified or link-local address, and to loopback only for a phone that is on loopback
+// itself (an SDP must not aim the relay at the PBX's own services).
+bool media_address_allowed(const media::SocketAddress& address, bool phone_on_loopback);
+
 // The SDP for one phone. `key` makes it RTP/SAVP with a=crypto:<tag>; only ever sent over TLS.
 // As an answer (`offer` given): one m-line per m-line of the offer, the others refused.
 std::string lockline_sdp(const std::string& address, std::uint16_t port, const PhoneMedia& codecs,

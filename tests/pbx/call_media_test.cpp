@@ -67,6 +67,20 @@ TEST(CallMedia, WritesALegsSdpWithItsOwnKeyOnly) {
   EXPECT_EQ(plain.find("rtcp-mux"), std::string::npos);
 }
 
+TEST(CallMedia, SendsMediaOnlyWhereAPhoneCanBe) {
+  const auto at = [](const char* ip) { return *media::SocketAddress::from(ip, 4000); };
+  EXPECT_TRUE(media_address_allowed(at("192.0.2.10"), false));
+  EXPECT_TRUE(media_address_allowed(at("10.1.2.3"), false));  // a phone behind NAT says so
+  EXPECT_TRUE(media_address_allowed(at("2001:db8::5"), false));
+  for (const char* refused : {"0.0.0.0", "224.0.0.1", "239.1.2.3", "255.255.255.255", "169.254.1.1",
+                              "::", "ff02::1", "fe80::1"}) {
+    EXPECT_FALSE(media_address_allowed(at(refused), true)) << refused;
+  }
+  EXPECT_FALSE(media_address_allowed(at("127.0.0.1"), false));  // aimed at the PBX itself
+  EXPECT_FALSE(media_address_allowed(at("::1"), false));
+  EXPECT_TRUE(media_address_allowed(at("127.0.0.1"), true));  // a phone on this machine
+}
+
 TEST(CallMedia, AnswersWithAsManyMediaLinesAsTheOfferHad) {
   const auto offer = read_phone_media(kOffer);  // video (port 0), then audio
   ASSERT_TRUE(offer);
