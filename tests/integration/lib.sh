@@ -135,6 +135,25 @@ start_sip_server() {
   done
 }
 
+# start_call_server PASSWORD EXT...: start_sip_server with media on loopback (a random range of
+# 100 RTP ports, public address 127.0.0.1) and the extensions EXT... with PASSWORD, loaded.
+start_call_server() {
+  local password=$1 ext base
+  shift
+  write_config
+  base=$((30000 + (RANDOM % 300) * 100))
+  cat >> "$WORK/lockline.toml" <<CONF
+rtp_ports = "$base-$((base + 99))"
+public_address = "127.0.0.1"
+CONF
+  start_sip_server
+  for ext in "$@"; do
+    ll extension add "$ext" --password "$password" --name "Phone $ext" >/dev/null || fail "extension add $ext"
+  done
+  eventually fresh_register --user "$1" --password "$password" --expires 0 --expect 200 ||
+    fail "extensions are not loaded"
+}
+
 # registration EXT TRANSPORT CONTACT_PART: the line of `lockline registrations` for EXT whose
 # transport is TRANSPORT (a field of its own) and that contains CONTACT_PART; fails if none.
 registration() {

@@ -6,21 +6,9 @@
 # Audio: a 440 Hz tone from a WAV file (aufile); no sound card. During each call `lockline
 # calls` must show both legs with their transport and SRTP suite, and packets flowing on each.
 source "$(dirname "$0")/lib.sh"
-write_config
-base=$((30000 + (RANDOM % 300) * 100))
-cat >> "$WORK/lockline.toml" <<CONF
-rtp_ports = "$base-$((base + 99))"
-public_address = "127.0.0.1"
-CONF
-start_sip_server
-if ! command -v baresip >/dev/null; then fail "baresip is not installed (Debian package baresip)"; fi
-
 PW='S3cret!pw'
-for ext in 1001 1002; do
-  ll extension add "$ext" --password "$PW" --name "Phone $ext" >/dev/null || fail "extension add $ext"
-done
-eventually fresh_register --user 1002 --password "$PW" --expires 0 --expect 200 ||
-  fail "extensions are not loaded"
+start_call_server "$PW" 1001 1002
+if ! command -v baresip >/dev/null; then fail "baresip is not installed (Debian package baresip)"; fi
 
 python3 - "$WORK/tone.wav" <<'PY'
 import math, struct, sys, wave

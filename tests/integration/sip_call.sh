@@ -4,23 +4,11 @@
 # unknown (404) and unregistered (480) extensions, an SRTP offer over UDP (488 with a Warning),
 # busy (486), CANCEL while ringing (200 + 487); sip.tls_srtp.yealink (403 and 488 for a Yealink).
 source "$(dirname "$0")/lib.sh"
-write_config
-base=$((30000 + (RANDOM % 300) * 100))
-cat >> "$WORK/lockline.toml" <<CONF
-rtp_ports = "$base-$((base + 99))"
-public_address = "127.0.0.1"
-CONF
-start_sip_server
-
 export PASSWORD='S3cret!pw'
+start_call_server "$PASSWORD" 1001 1002 1003
 export LOCKLINE_CALLS="$LOCKLINE_BIN --config $WORK/lockline.toml calls" HTTPS_PORT
 API_TOKEN=$(admin_token) || fail "token create"
 export API_TOKEN
-for ext in 1001 1002 1003; do
-  ll extension add "$ext" --password "$PASSWORD" --name "Phone $ext" >/dev/null || fail "extension add $ext"
-done
-eventually fresh_register --user 1002 --password "$PASSWORD" --expires 0 --expect 200 ||
-  fail "extensions are not loaded"
 
 for scenario in udp-udp tcp-udp tls-udp tls-tls refusals; do
   python3 "$SIP_TEST_DIR/sip_call.py" "$scenario" || fail "call scenario $scenario"
