@@ -25,6 +25,9 @@ constexpr auto kT2 = std::chrono::milliseconds(4000);
 constexpr auto kMediaSilence = std::chrono::seconds(120);
 constexpr std::string_view kAllow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\n";
 constexpr std::string_view kSdpType = "Content-Type: application/sdp\r\n";
+// The legs of a call, as the relay numbers them.
+constexpr int kCaller = 0;
+constexpr int kCallee = 1;
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -76,6 +79,34 @@ std::string suite_of(const std::optional<media::SrtpMasterKey>& key) {
   return key ? std::string(media::srtp_suite_spec(key->suite()).name) : std::string();
 }
 
+std::string warning(std::string_view text) {
+  return "Warning: 399 lockline \"" + std::string(text) + "\"\r\n";
+}
+
+// Why a phone's SDP offer cannot be taken, for the Warning of a 488; "" when it can.
+std::string offer_refusal(const Result<PhoneMedia>& offer, const sip::Peer& peer) {
+  if (!offer) return offer.error().message;
+  if (!media_address_allowed(offer->address, peer.address.is_loopback())) {
+    return "the SDP's media address is not acceptable";
+  }
+  // Keys in SDP are as secret as the call: only over TLS (RFC 4568 §8.3).
+  if (offer->srtp && peer.transport != sip::Transport::tls) {
+    return "SRTP keys are accepted over TLS only";
+  }
+  return {};
+}
+
+// Whether a phone's answer takes Lockline's offer: an SRTP answer must key the one line offered
+// (RFC 4568 §6.1: tag 1, our suite); plain RTP only where SRTP is not required.
+bool answer_acceptable(const Result<PhoneMedia>& answer, const sip::Peer& peer,
+                       const std::optional<media::SrtpMasterKey>& offered, bool srtp_required) {
+  if (!answer || !media_address_allowed(answer->address, peer.address.is_loopback())) {
+    return false;
+  }
+  if (!answer->srtp) return !srtp_required;
+  return offered && answer->crypto->tag == 1 && answer->crypto->key.suite() == offered->suite();
+}
+
 }  // namespace
 
 struct CallControl::Branch {
@@ -100,9 +131,10 @@ struct CallControl::Call {
   sip::Peer a_peer;                    // the caller's flow
   sip::Peer a_reply_to;
   std::string a_call_id, a_tag, a_remote_target, a_branch;
-  std::uint32_t a_cseq = 1;  // Lockline's requests towards the caller
-  PhoneMedia a_media;
+  std::uint32_t a_cseq = 1;                   // Lockline's requests towards the caller
+  PhoneMedia a_media;                         // the caller's latest SDP
   std::optional<media::SrtpMasterKey> a_key;  // Lockline's key towards the caller
+  bool a_srtp_required = false;               // sip.tls_srtp for the caller's manufacturer
 
   std::string b_call_id, b_from, b_to;
   std::uint32_t b_cseq = 1;
@@ -111,9 +143,28 @@ struct CallControl::Call {
   int best_status = 0;
   std::string best_reason;
 
+  PhoneMedia b_media;  // the answering callee's latest SDP
+
+  // A re-INVITE (RFC 3261 §14) from one phone, offered on to the other by Lockline.
+  struct Reinvite {
+    sip::Message request;  // its own copy of the bytes, to answer it
+    sip::Peer peer;
+    int leg = kCaller;  // whose it is
+    PhoneMedia offer;
+    std::string branch;  // of Lockline's re-INVITE to the other phone
+    std::uint32_t cseq = 0;
+  };
+  std::optional<Reinvite> reinvite;
+  std::string their_reinvite_branch;  // the last re-INVITE from a phone, to spot retransmissions
+  std::string our_reinvite_branch;    // the last one of Lockline's, until the call ends
+  std::string reinvite_ack;           // Lockline's ACK to its 2xx, for retransmissions of it
+  sip::Peer reinvite_ack_to;
+
   std::string last_provisional;
-  std::string final_2xx;
-  sip::Peer resend_to;              // where final_2xx goes again until its ACK
+  std::string final_2xx;  // Lockline's latest 2xx to an INVITE, until its ACK
+  sip::Peer resend_to;    // where final_2xx goes again until its ACK
+  int ack_leg = kCaller;  // whose ACK it awaits
+  std::uint32_t ack_cseq = 0;
   std::string caller_tag;           // the caller's From tag: with a_tag, its dialog's identity
   std::uint64_t media_packets = 0;  // on both legs, at the last check
   Clock::time_point media_moved_at{};
@@ -122,11 +173,11 @@ struct CallControl::Call {
 
   std::unique_ptr<media::MediaSession> media;
   std::string id, codec;
-  bool b_srtp = false;  // the callee answered with SRTP
+  bool srtp[2] = {false, false};  // per leg: SRTP in use
   std::int64_t tenant_id = 0;
   std::string caller, callee;
   std::int64_t started_at = 0;
-  std::uint64_t sdp_version = 1;
+  std::uint64_t sdp_version[2] = {1, 1};  // of Lockline's SDP on each leg
 };
 
 CallControl::CallControl(sip::Server& server, const Directory& directory, Location& location,
@@ -165,6 +216,16 @@ void CallControl::tick() {
     };
     server_transactions_.run_timers(now, send);
     client_transactions_.run_timers(now, send, [this](const std::string& branch, bool invite) {
+      if (const auto re = by_reinvite_branch_.find(branch);
+          invite && re != by_reinvite_branch_.end()) {
+        auto call = re->second;  // the other phone is gone (§14.1: the dialog ends)
+        if (call->reinvite && call->reinvite->branch == branch) {
+          respond(call->reinvite->request, call->reinvite->peer, 408, "Request Timeout");
+          call->reinvite.reset();
+          hang_up(*call, true, true);
+        }
+        return;
+      }
       const auto it = by_branch_.find(branch);
       if (!invite || it == by_branch_.end()) return;  // a CANCEL shares its INVITE's branch
       auto [call, target] = it->second;
@@ -263,7 +324,8 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
       // Another INVITE reusing a live Call-ID outside its dialog (§8.2.2.2).
       return respond(invite, peer, 482, "Loop Detected", {}, {}, false);
     }
-    if (!call.final_2xx.empty()) {
+    if (!call.final_2xx.empty() && call.ack_leg == kCaller &&
+        call.ack_cseq == invite.cseq().number) {
       server_.send(call.a_reply_to, call.final_2xx);
     } else if (!call.last_provisional.empty()) {
       server_.send(call.a_reply_to, call.last_provisional);
@@ -320,23 +382,14 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     return respond(invite, peer, 503, "Service Unavailable", "Retry-After: 5\r\n");
   }
 
-  // The caller's media. Keys in SDP are as secret as the call: only over TLS (RFC 4568 §8.3).
+  // The caller's media.
   if (invite.body().empty()) {
     return respond(invite, peer, 488, "Not Acceptable Here",
-                   "Warning: 399 lockline \"an SDP offer in the INVITE is required\"\r\n");
+                   warning("an SDP offer in the INVITE is required"));
   }
   auto offer = read_phone_media(invite.body());
-  if (!offer) {
-    return respond(invite, peer, 488, "Not Acceptable Here",
-                   "Warning: 399 lockline \"" + offer.error().message + "\"\r\n");
-  }
-  if (!media_address_allowed(offer->address, peer.address.is_loopback())) {
-    return respond(invite, peer, 488, "Not Acceptable Here",
-                   "Warning: 399 lockline \"the SDP's media address is not acceptable\"\r\n");
-  }
-  if (offer->srtp && peer.transport != sip::Transport::tls) {
-    return respond(invite, peer, 488, "Not Acceptable Here",
-                   "Warning: 399 lockline \"SRTP keys are accepted over TLS only\"\r\n");
+  if (const auto refusal = offer_refusal(offer, peer); !refusal.empty()) {
+    return respond(invite, peer, 488, "Not Acceptable Here", warning(refusal));
   }
   // sip.tls_srtp.<manufacturer>: that manufacturer's handsets call over TLS, with SRTP.
   const auto policy = policy_.get();
@@ -348,7 +401,7 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     }
     if (!offer->srtp) {
       return respond(invite, peer, 488, "Not Acceptable Here",
-                     "Warning: 399 lockline \"SRTP is required (" + setting + ")\"\r\n");
+                     warning("SRTP is required (" + setting + ")"));
     }
   }
   auto session = relay_.open_session();
@@ -363,6 +416,9 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   call->a_branch = branch_of(invite);
   call->caller_tag = tag_of(invite.from());
   call->a_media = std::move(offer.value());
+  call->a_srtp_required =
+      policy->requires_tls_srtp(invite.header(sip::HeaderId::user_agent)).has_value();
+  call->srtp[kCaller] = call->a_media.srtp;
   if (call->a_media.srtp)
     call->a_key = media::SrtpMasterKey::random(call->a_media.crypto->key.suite());
   call->media = std::move(session.value());
@@ -396,8 +452,8 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     if (binding.source.transport == sip::Transport::tls) {
       branch->key = media::SrtpMasterKey::random(media::SrtpSuite::aes_cm_128_hmac_sha1_80);
     }
-    const auto sdp = lockline_sdp(options_.address, call->media->port(1), call->a_media,
-                                  branch->key, 1, true, call->sdp_version);
+    const auto sdp = lockline_sdp(options_.address, call->media->port(kCallee), call->a_media,
+                                  branch->key, 1, true, call->sdp_version[kCallee]);
     std::string request = "INVITE " + branch->target + " SIP/2.0\r\nVia: " + branch->via +
                           "\r\nMax-Forwards: 70\r\nFrom: " + call->b_from +
                           "\r\nTo: " + call->b_to + "\r\nCall-ID: " + call->b_call_id +
@@ -425,6 +481,17 @@ void CallControl::on_response(const sip::Message& response, const sip::Peer& pee
   const auto verdict = client_transactions_.on_response(
       response, Clock::now(),
       [this](const sip::Peer& to, const std::string& bytes) { server_.send(to, bytes); });
+  if (const auto re = by_reinvite_branch_.find(branch_of(response));
+      re != by_reinvite_branch_.end() && response.cseq().method == sip::Method::invite) {
+    auto call = re->second;
+    if (verdict == sip::ClientTransactions::Verdict::deliver) {
+      on_reinvite_response(*call, response);
+    } else if (verdict == sip::ClientTransactions::Verdict::unmatched &&
+               response.status() / 100 == 2 && !call->reinvite_ack.empty()) {
+      server_.send(call->reinvite_ack_to, call->reinvite_ack);
+    }
+    return;
+  }
   const auto it = by_branch_.find(branch_of(response));
   if (verdict == sip::ClientTransactions::Verdict::unmatched) {
     // A retransmitted 2xx to an INVITE: its ACK again (RFC 3261 §13.2.2.4).
@@ -487,44 +554,58 @@ void CallControl::on_branch_answer(Call& call, Branch& branch, const sip::Messag
     // Another phone answered first, or the caller gave up: this one is hung up on.
     Branch* previous = call.winner;
     call.winner = &branch;
-    send_request(call, &branch, false, "BYE");
+    send_request(call, kCallee, "BYE");
     call.winner = previous;
     return;
   }
   auto answer = read_phone_media(response.body());
-  // The key must answer the one line offered (RFC 4568 §6.1): tag 1, our suite.
-  const bool crypto_matches = !answer || !answer->srtp ||
-                              (branch.key && answer->crypto->tag == 1 &&
-                               answer->crypto->key.suite() == branch.key->suite());
-  if (!answer || !crypto_matches || (branch.srtp_required && !answer->srtp) ||
-      !media_address_allowed(answer->address, branch.peer.address.is_loopback())) {
+  if (!answer_acceptable(answer, branch.peer, branch.key, branch.srtp_required)) {
     call.winner = &branch;
-    send_request(call, &branch, false, "BYE");
+    send_request(call, kCallee, "BYE");
     call.winner = nullptr;
     return on_branch_failed(call, branch, 488);
   }
   call.winner = &branch;
   call.codec = codec_name(*answer);
   cancel_branches(call, &branch);
-  const bool b_srtp = answer->srtp;
-  call.b_srtp = b_srtp;
-  call.media->setup(
-      0, {call.a_media.address, call.a_media.rtcp_mux,
-          call.a_media.crypto ? std::optional(call.a_media.crypto->key) : std::nullopt, call.a_key,
-          host_of(call.a_peer)});
-  call.media->setup(1, {answer->address, answer->rtcp_mux,
-                        b_srtp ? std::optional(answer->crypto->key) : std::nullopt,
-                        b_srtp ? branch.key : std::nullopt, host_of(branch.peer)});
-  const auto sdp = lockline_sdp(options_.address, call.media->port(0), *answer, call.a_key,
-                                call.a_media.crypto ? call.a_media.crypto->tag : 1,
-                                call.a_media.rtcp_mux, call.sdp_version, &call.a_media);
-  answer_caller(call, 200, "OK",
-                "Contact: " + contact(call.a_peer.transport) + "\r\n" + std::string(kSdpType), sdp);
+  call.b_media = std::move(answer.value());
+  call.srtp[kCallee] = call.b_media.srtp;
+  setup_media(call);
+  const auto sdp = lockline_sdp(options_.address, call.media->port(kCaller), call.b_media,
+                                call.a_key, call.a_media.crypto ? call.a_media.crypto->tag : 1,
+                                call.a_media.rtcp_mux, call.sdp_version[kCaller], &call.a_media);
+  call.last_provisional.clear();
+  std::string ok;
+  sip::build_response(ok, *call.invite, call.a_peer, 200, "OK",
+                      "Contact: " + contact(call.a_peer.transport) + "\r\n" + std::string(kSdpType),
+                      sdp);
+  await_ack(call, kCaller, call.invite->cseq().number, std::move(ok), call.a_reply_to);
+}
+
+void CallControl::setup_media(Call& call) {
+  const auto leg = [](const PhoneMedia& phone, const std::optional<media::SrtpMasterKey>& own,
+                      const sip::Peer& peer) {
+    return media::LegSetup{phone.address, phone.rtcp_mux,
+                           phone.srtp ? std::optional(phone.crypto->key) : std::nullopt,
+                           phone.srtp ? own : std::nullopt, host_of(peer)};
+  };
+  call.media->setup(kCaller, leg(call.a_media, call.a_key, call.a_peer));
+  call.media->setup(kCallee, leg(call.b_media, call.winner->key, call.winner->peer));
+}
+
+// A 2xx to an INVITE is the UAS core's to retransmit until the ACK (RFC 3261 §13.3.1.4).
+void CallControl::await_ack(Call& call, int leg, std::uint32_t cseq, std::string bytes,
+                            const sip::Peer& to) {
   call.state = Call::State::answered;
+  call.ack_leg = leg;
+  call.ack_cseq = cseq;
+  call.final_2xx = bytes;
+  call.resend_to = to;
   call.interval = kT1;
   call.resend_at = Clock::now() + kT1;
   call.give_up_at = Clock::now() + 64 * kT1;
-  if (is_reliable(call.a_peer.transport)) call.resend_at = call.give_up_at;
+  if (is_reliable(to.transport)) call.resend_at = call.give_up_at;
+  server_.send(to, std::move(bytes));
 }
 
 void CallControl::on_branch_failed(Call& call, Branch& branch, int status) {
@@ -550,23 +631,15 @@ void CallControl::on_branch_failed(Call& call, Branch& branch, int status) {
   maybe_end(call);
 }
 
-void CallControl::answer_caller(Call& call, int status, std::string_view reason,
-                                std::string_view headers, std::string_view body) {
-  std::string bytes;
-  sip::build_response(bytes, *call.invite, call.a_peer, status, reason, headers, body);
-  if (status >= 300) {
-    call.last_provisional.clear();
-    // Kept by the transaction layer: retransmitted over UDP until the caller's ACK.
-    if (const auto* kept = server_transactions_.answered(*call.invite, call.a_reply_to, status,
-                                                         std::move(bytes), Clock::now())) {
-      server_.send(call.a_reply_to, *kept);
-      return;
-    }
-  }
+void CallControl::answer_caller(Call& call, int status, std::string_view reason) {
   call.last_provisional.clear();
-  if (status >= 200 && status < 300) {
-    call.final_2xx = bytes;
-    call.resend_to = call.a_reply_to;
+  std::string bytes;
+  sip::build_response(bytes, *call.invite, call.a_peer, status, reason);
+  // Kept by the transaction layer: retransmitted over UDP until the caller's ACK.
+  if (const auto* kept = server_transactions_.answered(*call.invite, call.a_reply_to, status,
+                                                       std::move(bytes), Clock::now())) {
+    server_.send(call.a_reply_to, *kept);
+    return;
   }
   server_.send(call.a_reply_to, std::move(bytes));
 }
@@ -593,32 +666,41 @@ void CallControl::cancel_branches(Call& call, const Branch* except) {
   }
 }
 
-void CallControl::send_request(Call& call, Branch* branch, bool to_caller, std::string_view method,
-                               std::string_view body) {
-  const sip::Peer peer = to_caller ? call.a_peer : branch->peer;
-  const std::string id = "z9hG4bK" + random_token(12);
+std::string CallControl::dialog_request(const Call& call, int leg, std::string_view method,
+                                        std::uint32_t cseq, const std::string& branch,
+                                        std::string_view headers, std::string_view body) const {
   std::string request;
-  if (to_caller) {
+  if (leg == kCaller) {
     // Lockline's side of the caller's dialog: its To (with our tag) is our From.
     const auto& invite = *call.invite;
     request = std::string(method) + " " + call.a_remote_target +
-              " SIP/2.0\r\nVia: " + via(peer.transport, id) +
+              " SIP/2.0\r\nVia: " + via(call.a_peer.transport, branch) +
               "\r\nMax-Forwards: 70\r\nFrom: " + std::string(invite.to()) + ";tag=" + call.a_tag +
-              "\r\nTo: " + std::string(invite.from()) + "\r\nCall-ID: " + call.a_call_id +
-              "\r\nCSeq: " + std::to_string(++call.a_cseq) + " " + std::string(method) + "\r\n";
+              "\r\nTo: " + std::string(invite.from()) + "\r\nCall-ID: " + call.a_call_id;
   } else {
-    request = std::string(method) + " " + branch->remote_target +
-              " SIP/2.0\r\nVia: " + via(peer.transport, id) +
+    request = std::string(method) + " " + call.winner->remote_target +
+              " SIP/2.0\r\nVia: " + via(call.winner->peer.transport, branch) +
               "\r\nMax-Forwards: 70\r\nFrom: " + call.b_from + "\r\nTo: " + call.b_to +
-              ";tag=" + branch->to_tag + "\r\nCall-ID: " + call.b_call_id +
-              "\r\nCSeq: " + std::to_string(++call.b_cseq) + " " + std::string(method) + "\r\n";
+              ";tag=" + call.winner->to_tag + "\r\nCall-ID: " + call.b_call_id;
   }
+  request += "\r\nCSeq: " + std::to_string(cseq) + " " + std::string(method) + "\r\n";
+  request += headers;
   request += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
   request += body;
+  return request;
+}
+
+std::string CallControl::send_request(Call& call, int leg, std::string_view method,
+                                      std::string_view headers, std::string_view body) {
+  const sip::Peer peer = leg == kCaller ? call.a_peer : call.winner->peer;
+  const auto cseq = leg == kCaller ? ++call.a_cseq : ++call.b_cseq;
+  std::string branch = "z9hG4bK" + random_token(12);
+  std::string request = dialog_request(call, leg, method, cseq, branch, headers, body);
   if (const auto parsed = sip::parse_message(request, {})) {
     client_transactions_.start(*parsed, peer, Clock::now());
   }
   server_.send(peer, std::move(request));
+  return branch;
 }
 
 void CallControl::on_request(const sip::Message& request, const sip::Peer& peer) {
@@ -655,7 +737,9 @@ void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& pee
   }
   switch (request.method()) {
     case sip::Method::ack:
-      if (from_caller && call.state == Call::State::answered) {
+      if (call.state == Call::State::answered &&
+          call.ack_leg == (from_caller ? kCaller : kCallee) &&
+          call.ack_cseq == request.cseq().number) {
         call.state = Call::State::confirmed;
         call.final_2xx.clear();
       }
@@ -673,14 +757,126 @@ void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& pee
       return;
     }
     case sip::Method::invite:
-      // Hold and resume (re-INVITE) are not relayed yet: the call stays as it is.
-      respond(request, peer, 488, "Not Acceptable Here",
-              "Warning: 399 lockline \"re-INVITE is not supported yet\"\r\n");
-      return;
+      return on_reinvite(request, peer, call, from_caller ? kCaller : kCallee);
     default:
       respond(request, peer, 501, "Not Implemented", kAllow);
       return;
   }
+}
+
+// Hold, resume, a phone's new address or codecs: the re-INVITE's offer goes on to the other phone
+// as Lockline's own (its leg's relay port and key), and the other phone's answer comes back the
+// same way. Neither phone learns anything of the other's transport or keys.
+void CallControl::on_reinvite(const sip::Message& request, const sip::Peer& peer, Call& call,
+                              int leg) {
+  if (branch_of(request) == call.their_reinvite_branch) {
+    // A retransmission: the 2xx again once there is one (a final non-2xx is the transaction
+    // layer's to resend).
+    if (call.state == Call::State::answered && call.ack_leg == leg) {
+      server_.send(call.resend_to, call.final_2xx);
+    }
+    return;
+  }
+  if (call.reinvite && call.reinvite->leg == leg) {
+    // Its previous re-INVITE is still being answered (§14.2).
+    return respond(request, peer, 500, "Server Internal Error", "Retry-After: 1\r\n");
+  }
+  if (call.reinvite || call.state != Call::State::confirmed) {
+    return respond(request, peer, 491, "Request Pending");  // glare (§14.1)
+  }
+  if (request.body().empty()) {
+    return respond(request, peer, 488, "Not Acceptable Here",
+                   warning("a re-INVITE without an SDP offer is not supported"));
+  }
+  auto offer = read_phone_media(request.body());
+  if (const auto refusal = offer_refusal(offer, peer); !refusal.empty()) {
+    return respond(request, peer, 488, "Not Acceptable Here", warning(refusal));
+  }
+  const bool srtp_required = leg == kCaller ? call.a_srtp_required : call.winner->srtp_required;
+  if (srtp_required && !offer->srtp) {
+    return respond(request, peer, 488, "Not Acceptable Here",
+                   warning("SRTP is required for this phone (sip.tls_srtp)"));
+  }
+  call.their_reinvite_branch = branch_of(request);
+  respond(request, peer, 100, "Trying", {}, {}, false);
+  if (const auto target = uri_of(request.header(sip::HeaderId::contact)); !target.empty()) {
+    (leg == kCaller ? call.a_remote_target : call.winner->remote_target) = target;
+  }
+
+  const int other = 1 - leg;
+  const auto& key = other == kCaller ? call.a_key : call.winner->key;
+  const auto sdp = lockline_sdp(options_.address, call.media->port(other), *offer, key, 1, true,
+                                ++call.sdp_version[other]);
+  const auto other_transport =
+      other == kCaller ? call.a_peer.transport : call.winner->peer.transport;
+  by_reinvite_branch_.erase(call.our_reinvite_branch);
+  call.our_reinvite_branch =
+      send_request(call, other, "INVITE",
+                   "Contact: " + contact(other_transport) + "\r\n" + std::string(kSdpType), sdp);
+  by_reinvite_branch_[call.our_reinvite_branch] = by_call_id_.at(call.a_call_id);
+  call.reinvite = Call::Reinvite{sip::parse_message(request.bytes(), {}).value(),
+                                 peer,
+                                 leg,
+                                 std::move(offer.value()),
+                                 call.our_reinvite_branch,
+                                 other == kCaller ? call.a_cseq : call.b_cseq};
+}
+
+void CallControl::on_reinvite_response(Call& call, const sip::Message& response) {
+  if (!call.reinvite || branch_of(response) != call.reinvite->branch || response.status() < 200) {
+    return;
+  }
+  auto pending = std::move(*call.reinvite);
+  call.reinvite.reset();
+  const int status = response.status();
+  if (status >= 300) {
+    // The other phone keeps the session as it was, and so does the relay (§14.1).
+    respond(pending.request, pending.peer, status, response.reason());
+    if (status == 481 || status == 408) hang_up(call, true, true);  // its dialog is gone
+    return;
+  }
+  const int other = 1 - pending.leg;
+  const sip::Peer& other_peer = other == kCaller ? call.a_peer : call.winner->peer;
+  call.reinvite_ack =
+      dialog_request(call, other, "ACK", pending.cseq, "z9hG4bK" + random_token(12));
+  call.reinvite_ack_to = other_peer;
+  server_.send(other_peer, call.reinvite_ack);
+  if (const auto target = uri_of(response.header(sip::HeaderId::contact)); !target.empty()) {
+    (other == kCaller ? call.a_remote_target : call.winner->remote_target) = target;
+  }
+
+  auto answer = read_phone_media(response.body());
+  const auto& offered = other == kCaller ? call.a_key : call.winner->key;
+  const bool required = other == kCaller ? call.a_srtp_required : call.winner->srtp_required;
+  if (!answer_acceptable(answer, other_peer, offered, required)) {
+    // The phones no longer agree on the media: the call ends rather than carry it elsewhere.
+    spdlog::info("call {}: the answer to a re-INVITE was not acceptable, hanging up", call.id);
+    respond(pending.request, pending.peer, 488, "Not Acceptable Here",
+            warning("the other phone's answer was not acceptable"));
+    return hang_up(call, true, true);
+  }
+  // Lockline's key towards the offerer: the one it has, unless the offer changed the suite.
+  auto& own = pending.leg == kCaller ? call.a_key : call.winner->key;
+  if (pending.offer.srtp && (!own || own->suite() != pending.offer.crypto->key.suite())) {
+    own = media::SrtpMasterKey::random(pending.offer.crypto->key.suite());
+  }
+  (pending.leg == kCaller ? call.a_media : call.b_media) = pending.offer;
+  (other == kCaller ? call.a_media : call.b_media) = std::move(answer.value());
+  call.srtp[kCaller] = call.a_media.srtp;
+  call.srtp[kCallee] = call.b_media.srtp;
+  setup_media(call);
+
+  const auto& codecs = other == kCaller ? call.a_media : call.b_media;
+  const auto sdp = lockline_sdp(
+      options_.address, call.media->port(pending.leg), codecs,
+      pending.offer.srtp ? own : std::nullopt, pending.offer.crypto ? pending.offer.crypto->tag : 1,
+      pending.offer.rtcp_mux, ++call.sdp_version[pending.leg], &pending.offer);
+  std::string ok;
+  sip::build_response(
+      ok, pending.request, pending.peer, 200, "OK",
+      "Contact: " + contact(pending.peer.transport) + "\r\n" + std::string(kSdpType), sdp);
+  await_ack(call, pending.leg, pending.request.cseq().number, std::move(ok),
+            sip::reply_destination(pending.request, pending.peer));
 }
 
 void CallControl::on_cancel(const sip::Message& cancel, const sip::Peer& peer) {
@@ -700,13 +896,17 @@ void CallControl::on_cancel(const sip::Message& cancel, const sip::Peer& peer) {
 
 void CallControl::hang_up(Call& call, bool to_caller, bool to_callee) {
   if (to_caller && (call.state == Call::State::answered || call.state == Call::State::confirmed)) {
-    send_request(call, nullptr, true, "BYE");
+    send_request(call, kCaller, "BYE");
   }
-  if (to_callee && call.winner) send_request(call, call.winner, false, "BYE");
+  if (to_callee && call.winner) send_request(call, kCallee, "BYE");
   end(call);
 }
 
 void CallControl::end(Call& call) {
+  if (call.reinvite)
+    respond(call.reinvite->request, call.reinvite->peer, 487, "Request Terminated");
+  call.reinvite.reset();
+  by_reinvite_branch_.erase(call.our_reinvite_branch);
   call.state = Call::State::ended;
   if (call.media) call.media.reset();
   for (const auto& branch : call.branches) {
@@ -735,12 +935,13 @@ std::vector<CallInfo> CallControl::calls() {
       info.callee = call->callee;
       info.state = call->state == Call::State::proceeding ? "ringing" : "answered";
       info.started_at = call->started_at;
-      info.legs[0] = {transport_param(call->a_peer.transport), suite_of(call->a_key),
-                      call->media->stats(0)};
+      info.legs[0] = {transport_param(call->a_peer.transport),
+                      suite_of(call->srtp[kCaller] ? call->a_key : std::nullopt),
+                      call->media->stats(kCaller)};
       if (call->winner) {
         info.legs[1] = {transport_param(call->winner->peer.transport),
-                        suite_of(call->b_srtp ? call->winner->key : std::nullopt),
-                        call->media->stats(1)};
+                        suite_of(call->srtp[kCallee] ? call->winner->key : std::nullopt),
+                        call->media->stats(kCallee)};
       }
       out.push_back(std::move(info));
     }

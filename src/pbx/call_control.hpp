@@ -75,18 +75,26 @@ class CallControl : public sip::DialogHandler {
   void on_response(const sip::Message& response, const sip::Peer& peer);
   void on_invite(const sip::Message& invite, const sip::Peer& peer);
   void on_in_dialog(const sip::Message& request, const sip::Peer& peer, Call& call);
+  void on_reinvite(const sip::Message& request, const sip::Peer& peer, Call& call, int leg);
+  void on_reinvite_response(Call& call, const sip::Message& response);
   void on_cancel(const sip::Message& cancel, const sip::Peer& peer);
   void on_branch_response(Call& call, Branch& branch, const sip::Message& response);
   void on_branch_answer(Call& call, Branch& branch, const sip::Message& response);
   void on_branch_failed(Call& call, Branch& branch, int status);
   void maybe_end(Call& call);  // ends a call nobody answered once every branch is done
-  void answer_caller(Call& call, int status, std::string_view reason, std::string_view headers = {},
-                     std::string_view body = {});
+  void answer_caller(Call& call, int status, std::string_view reason);
+  void await_ack(Call& call, int leg, std::uint32_t cseq, std::string bytes, const sip::Peer& to);
+  void setup_media(Call& call);
   void cancel_branches(Call& call, const Branch* except);
   void hang_up(Call& call, bool to_caller, bool to_callee);
   void end(Call& call);
-  void send_request(Call& call, Branch* branch, bool to_caller, std::string_view method,
-                    std::string_view body = {});
+  // A request in the caller's dialog (leg 0) or the answering callee's (leg 1); returns the
+  // branch of its transaction.
+  std::string send_request(Call& call, int leg, std::string_view method,
+                           std::string_view headers = {}, std::string_view body = {});
+  std::string dialog_request(const Call& call, int leg, std::string_view method, std::uint32_t cseq,
+                             const std::string& branch, std::string_view headers = {},
+                             std::string_view body = {}) const;
   void respond(const sip::Message& request, const sip::Peer& peer, int status,
                std::string_view reason, std::string_view headers = {}, std::string_view body = {},
                bool keep = true);
@@ -107,6 +115,7 @@ class CallControl : public sip::DialogHandler {
   sip::ClientTransactions client_transactions_;
   std::unordered_map<std::string, std::shared_ptr<Call>> by_call_id_;  // both legs' Call-IDs
   std::unordered_map<std::string, std::pair<std::shared_ptr<Call>, Branch*>> by_branch_;
+  std::unordered_map<std::string, std::shared_ptr<Call>> by_reinvite_branch_;  // Lockline's
 
   boost::asio::io_context context_;
   boost::asio::steady_timer timer_;

@@ -85,8 +85,10 @@ std::string lockline_sdp(const std::string& address, std::uint16_t port, const P
                          bool rtcp_mux, std::uint64_t version, const PhoneMedia* offer) {
   media::Sdp sdp;
   const std::string type = address.find(':') == std::string::npos ? "IP4" : "IP6";
-  sdp.origin = "lockline " + std::to_string(version) + " " + std::to_string(version) + " IN " +
-               type + " " + address;
+  // The session id stays for the leg's life (its relay port is its own); the version counts
+  // Lockline's SDPs on the leg (RFC 3264 §8).
+  sdp.origin = "lockline " + std::to_string(port) + " " + std::to_string(version) + " IN " + type +
+               " " + address;
   sdp.session_name = "Lockline";
   sdp.address = media::SdpAddress{type, address};
   sdp.session_lines = {"t=0 0"};

@@ -2,7 +2,9 @@
 #  1. both over TLS with mediaenc=srtp-mand: the call is set up and audio flows both ways
 #     (baresip counts the packets it could decrypt; with srtp-mand it accepts nothing else);
 #  2. a phone over TLS with SRTP calls a phone over UDP without SRTP: each gets audio in the form
-#     its own leg negotiated (Lockline re-encrypts for one and decrypts for the other).
+#     its own leg negotiated (Lockline re-encrypts for one and decrypts for the other);
+#  3. hold and resume (re-INVITEs relayed both ways): while the caller holds, the callee, which
+#     answered recvonly, sends nothing; after the resume its audio flows again.
 # Audio: a 440 Hz tone from a WAV file (aufile); no sound card. During each call `lockline
 # calls` must show both legs with their transport and SRTP suite, and packets flowing on each.
 source "$(dirname "$0")/lib.sh"
@@ -30,6 +32,8 @@ net_interface		127.0.0.1
 module_path		/usr/lib/baresip/modules
 module_app		account.so
 module_app		menu.so
+module_app		ctrl_tcp.so
+ctrl_tcp_listen		127.0.0.1:$(free_udp_tcp_port | tee "$dir/ctrl_port")
 module			g711.so
 module			srtp.so
 module			aufile.so
@@ -42,13 +46,22 @@ CONF
 log_of() { sed 's/\x1b\[[0-9;]*m//g' "$WORK/$1/out"; }
 registered() { log_of "$1" | grep -q '200 OK.*binding'; }
 
-# call CALLER CALLEE: the callee answers automatically; the caller dials, talks ~6 s, both quit.
+# command PHONE NAME: a baresip command through ctrl_tcp (a netstring of JSON).
+command() {
+  local json="{\"command\":\"$2\"}"
+  exec 5<>"/dev/tcp/127.0.0.1/$(cat "$WORK/$1/ctrl_port")" || fail "ctrl_tcp of $1"
+  printf '%d:%s,' "${#json}" "$json" >&5
+  exec 5>&-
+}
+
+# call CALLER CALLEE [DURING]: the callee answers automatically; the caller dials, talks ~6 s
+# (running DURING once audio flows on both legs), both quit.
 call() {
-  local caller=$1 callee=$2
-  timeout 40 baresip -f "$WORK/$callee" -s -t 16 </dev/null >"$WORK/$callee/out" 2>&1 &
+  local caller=$1 callee=$2 during=${3:-}
+  timeout 40 baresip -f "$WORK/$callee" -s -t 20 </dev/null >"$WORK/$callee/out" 2>&1 &
   CALLEE_PID=$!
   eventually registered "$callee" || fail "$callee did not register: $(log_of "$callee" | tail -30)"
-  timeout 40 baresip -f "$WORK/$caller" -s -t 10 -e "/dial sip:1002@pbx.test" </dev/null \
+  timeout 40 baresip -f "$WORK/$caller" -s -t 14 -e "/dial sip:1002@pbx.test" </dev/null \
     >"$WORK/$caller/out" 2>&1 &
   CALLER_PID=$!
   # What Lockline says of the call while it runs: both legs, with packets on each.
@@ -59,6 +72,7 @@ call() {
   }
   for _ in $(seq 1 80); do both_legs_flowing && break; sleep 0.1; done  # audio starts late
   both_legs_flowing || fail "lockline calls does not show both legs with packets: $(cat "$WORK/calls.out")"
+  [[ -z $during ]] || "$during"
   wait "$CALLER_PID" || true
   wait "$CALLEE_PID" || true
 }
@@ -96,3 +110,24 @@ call a c
 check_audio a c
 legs_are tls AES_CM_128_HMAC_SHA1_80 udp none
 pass "baresip over TLS with srtp-mand calls baresip over UDP without SRTP: audio both ways ($(received a) and $(received c) packets)"
+
+# --- 3. Hold and resume ---------------------------------------------------------------------------
+callee_packets() { ll calls | awk '$6 == "callee" { print $11 }'; }
+hold_and_resume() {
+  command a hold
+  sleep 2 # the store's call counters are a second behind at most
+  local held resumed
+  held=$(callee_packets)
+  sleep 1.5
+  [[ $(callee_packets) == "$held" ]] ||
+    fail "audio from the held callee went on: $held, then $(callee_packets) packets"
+  command a resume
+  sleep 2
+  resumed=$(callee_packets)
+  [[ -n $resumed && $resumed -gt $held ]] ||
+    fail "no audio from the callee after the resume: $held, then ${resumed:-nothing} packets"
+  HOLD_FIGURES="the callee had sent $held packets when held, none more while held, $resumed in all after the resume"
+}
+call a b hold_and_resume
+check_audio a b
+pass "baresip holds and resumes a call through Lockline (TLS+SRTP both legs): $HOLD_FIGURES"

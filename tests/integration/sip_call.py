@@ -83,11 +83,11 @@ def rtp_packet(seq, ssrc, payload):
 
 # --- Phones ----------------------------------------------------------------------------------
 
-def sdp(port, key=None):
-    lines = ["v=0", f"o=- {port} 1 IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1", "t=0 0",
-             f"m=audio {port} {'RTP/SAVP' if key else 'RTP/AVP'} 0 101",
+def sdp(port, key=None, direction="sendrecv", version=1):
+    lines = ["v=0", f"o=- {port} {version} IN IP4 127.0.0.1", "s=-", "c=IN IP4 127.0.0.1",
+             "t=0 0", f"m=audio {port} {'RTP/SAVP' if key else 'RTP/AVP'} 0 101",
              "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15",
-             "a=sendrecv"]
+             f"a={direction}"]
     if key:
         lines.append("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
                      base64.b64encode(key).decode())
@@ -169,6 +169,27 @@ class Phone:
             return message
 
 
+class Dialog:
+    """One phone's side of an established call: its in-dialog requests (RFC 3261 12.2.1)."""
+
+    def __init__(self, phone, call_id, local, remote, target, cseq):
+        self.phone, self.call_id, self.local, self.remote = phone, call_id, local, remote
+        self.target, self.cseq = target, cseq
+
+    def reinvite(self, body):
+        self.cseq += 1
+        self.branch = "z9hG4bK" + sc.token()
+        self.phone.request("INVITE", self.target, self.call_id, self.cseq, self.local,
+                           self.remote, self.branch, body)
+
+    def ack(self, status):
+        """The ACK to the final response to its last re-INVITE: in that INVITE's transaction
+        for a non-2xx (17.1.1.3), a new one for a 2xx (13.2.2.4)."""
+        branch = self.branch if status >= 300 else "z9hG4bK" + sc.token()
+        self.phone.request("ACK", self.target, self.call_id, self.cseq, self.local, self.remote,
+                           branch)
+
+
 class Call:
     """The caller's side of one call: INVITE, the 407 and its ACK, the INVITE with credentials."""
 
@@ -220,7 +241,8 @@ class Call:
                             response.header("to"), "z9hG4bK" + sc.token())
 
 
-def media_flows(a, b, a_sdp, b_sdp, a_out=None, a_in=None, b_out=None, b_in=None, *conns):
+def media_flows(a, b, a_sdp, b_sdp, a_out=None, a_in=None, b_out=None, b_in=None, *conns,
+                first_seq=1):
     """RTP both ways through the relay: each phone sends to the port its SDP from Lockline
     named; what arrives must open with that phone's key from Lockline (or be plain RTP) and be
     what the other phone sent."""
@@ -232,7 +254,7 @@ def media_flows(a, b, a_sdp, b_sdp, a_out=None, a_in=None, b_out=None, b_in=None
             receiver.rtp.settimeout(0.1)
             got, sent = None, None
             for attempt in range(30):
-                seq = n * 100 + attempt + 1
+                seq = first_seq + n * 100 + attempt
                 sent = rtp_packet(seq, ssrc, bytes([n]) * 160)
                 sender.rtp.sendto(seal.protect(sent) if seal else sent, (to["address"], to["port"]))
                 try:
@@ -297,6 +319,95 @@ def no_calls_listed(*conns):
 
 
 # --- Scenarios --------------------------------------------------------------------------------
+
+def reinvites(a_transport, b_transport):
+    """Hold and resume from the caller, a re-INVITE crossing Lockline's (491), and the callee
+    moving its media to a new port with a new key: each offer reaches the other phone as
+    Lockline's own (the same relay port and key as before), the answer comes back the same way,
+    and afterwards media flows to the new port and opens with the keys."""
+    a, b = Phone("1001", a_transport), Phone("1002", b_transport)
+    call = Call(a, "1002", a.key)
+    call.invite(b.conn)
+    incoming = b.next("the INVITE reaches 1002", a.conn, method="INVITE")
+    offer_b = read_sdp(incoming.body)
+    tag = sc.token()
+    b.answer(incoming, 200, "OK", tag, sdp(b.rtp_port, b.key))
+    b.next("Lockline ACKs 1002's 200", a.conn, method="ACK")
+    ok = a.next("200 reaches 1001", b.conn, status=200)
+    answer_a = read_sdp(ok.body)
+    call.in_dialog("ACK", ok)
+    a_side = Dialog(a, call.call_id, call.from_header, ok.header("to"),
+                    re.search(r"<([^>]+)>", ok.header("contact")).group(1), call.cseq)
+    b_side = Dialog(b, incoming.header("call-id"), incoming.header("to") + ";tag=" + tag,
+                    incoming.header("from"),
+                    re.search(r"<([^>]+)>", incoming.header("contact")).group(1), 0)
+    conns = (a.conn, b.conn)
+
+    def offered_on(phone, what, port, key, direction, version):
+        message = phone.next(what, *conns, method="INVITE")
+        offer = read_sdp(message.body)
+        expect(offer["port"] == port and offer["key"] == key and
+               f"a={direction}" in offer["text"] and
+               f"o=lockline {port} {version} IN IP4 " in offer["text"],
+               f"{what}: Lockline's offer keeps the leg's port and key, says {direction}, SDP "
+               f"version {version}:\n{offer['text']}", *conns)
+        return message, offer
+
+    # Hold: 1001 sends only; 1002 is offered that on its own leg and answers recvonly.
+    a_side.reinvite(sdp(a.rtp_port, a.key, "sendonly", 2))
+    reinvite, _ = offered_on(b, "the hold reaches 1002", offer_b["port"], offer_b["key"],
+                             "sendonly", 2)
+    expect(reinvite.header("call-id") == incoming.header("call-id") and
+           reinvite.header("to").endswith(";tag=" + tag), "in 1002's dialog", *conns)
+    b.answer(reinvite, 200, "OK", tag, sdp(b.rtp_port, b.key, "recvonly", 2))
+    b.next("Lockline ACKs the 200 to its re-INVITE", a.conn, method="ACK")
+    held = read_sdp(a.next("200 to the hold reaches 1001", b.conn, status=200).body)
+    expect(held["port"] == answer_a["port"] and held["key"] == answer_a["key"] and
+           "a=recvonly" in held["text"], f"1001's answer says recvonly:\n{held['text']}", *conns)
+    a_side.ack(200)
+    print(f"ok: hold ({a_transport} caller, {b_transport} callee): sendonly offered on, "
+          "recvonly answered back, same ports and keys")
+
+    # Resume from 1001 while 1002 sends a re-INVITE of its own: 1002's gets 491 (glare).
+    a_side.reinvite(sdp(a.rtp_port, a.key, "sendrecv", 3))
+    reinvite, _ = offered_on(b, "the resume reaches 1002", offer_b["port"], offer_b["key"],
+                             "sendrecv", 3)
+    b_side.reinvite(sdp(b.rtp_port, b.key, "sendrecv", 3))
+    pending = b.next("1002's crossing re-INVITE is answered", a.conn, status=491)
+    b_side.ack(pending.status)
+    b.answer(reinvite, 200, "OK", tag, sdp(b.rtp_port, b.key, "sendrecv", 3))
+    b.next("Lockline ACKs the 200 to its re-INVITE", a.conn, method="ACK")
+    resumed = read_sdp(a.next("200 to the resume reaches 1001", b.conn, status=200).body)
+    expect("a=sendrecv" in resumed["text"], "1001's answer says sendrecv", *conns)
+    a_side.ack(200)
+    print("ok: resume; a re-INVITE crossing Lockline's own gets 491")
+
+    # 1002 moves its media to a new port, with a new key on TLS.
+    b.rtp.close()
+    b.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    b.rtp.bind(("127.0.0.1", 0))
+    b.rtp_port = b.rtp.getsockname()[1]
+    b.key = os.urandom(30) if b.key else None
+    b_side.reinvite(sdp(b.rtp_port, b.key, "sendrecv", 4))
+    reinvite, _ = offered_on(a, "1002's re-INVITE reaches 1001", answer_a["port"],
+                             answer_a["key"], "sendrecv", 4)
+    a.answer(reinvite, 200, "OK", tag, sdp(a.rtp_port, a.key, "sendrecv", 4))
+    a.next("Lockline ACKs 1001's 200", b.conn, method="ACK")
+    moved = read_sdp(b.next("200 to 1002's re-INVITE", a.conn, status=200).body)
+    expect(moved["port"] == offer_b["port"] and moved["key"] == offer_b["key"],
+           "1002 keeps its relay port and Lockline's key", *conns)
+    b_side.ack(200)
+    media_flows(a, b, answer_a, moved,
+                Srtp(a.key) if a.key else None, Srtp(answer_a["key"]) if answer_a["key"] else None,
+                Srtp(b.key) if b.key else None, Srtp(moved["key"]) if moved["key"] else None,
+                *conns, first_seq=1000)
+    call.cseq = a_side.cseq
+    call.in_dialog("BYE", ok)
+    bye = b.next("the BYE reaches 1002", a.conn, method="BYE")
+    b.answer(bye, 200, "OK", tag)
+    a.next("200 to 1001's BYE", b.conn, status=200)
+    print("ok: 1002 moves its media (new port, new key): media flows both ways afterwards; BYE")
+
 
 def answered_call(a_transport, b_transport):
     a, b = Phone("1001", a_transport), Phone("1002", b_transport)
@@ -417,6 +528,8 @@ SCENARIOS = {
     "tcp-udp": lambda: answered_call("tcp", "udp"),
     "tls-udp": lambda: answered_call("tls", "udp"),
     "tls-tls": lambda: answered_call("tls", "tls"),
+    "reinvite-tls-udp": lambda: reinvites("tls", "udp"),
+    "reinvite-tls-tls": lambda: reinvites("tls", "tls"),
     "refusals": refusals,
     "manufacturer": manufacturer_policy,
 }

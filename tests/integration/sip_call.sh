@@ -10,7 +10,7 @@ export LOCKLINE_CALLS="$LOCKLINE_BIN --config $WORK/lockline.toml calls" HTTPS_P
 API_TOKEN=$(admin_token) || fail "token create"
 export API_TOKEN
 
-for scenario in udp-udp tcp-udp tls-udp tls-tls refusals; do
+for scenario in udp-udp tcp-udp tls-udp tls-tls reinvite-tls-udp reinvite-tls-tls refusals; do
   python3 "$SIP_TEST_DIR/sip_call.py" "$scenario" || fail "call scenario $scenario"
 done
 
