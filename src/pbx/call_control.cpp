@@ -23,6 +23,9 @@ constexpr auto kT2 = std::chrono::milliseconds(4000);
 // A confirmed call whose media has not moved on either leg for this long is hung up: phones that
 // lost power or network leave no BYE behind.
 constexpr auto kMediaSilence = std::chrono::seconds(120);
+// A call that rings this long is given up (timer C, RFC 3261 §16.8): a caller that vanished
+// without a CANCEL must not hold its relay ports for ever.
+constexpr auto kRingingLimit = std::chrono::minutes(3);
 constexpr std::string_view kAllow = "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\n";
 constexpr std::string_view kSdpType = "Content-Type: application/sdp\r\n";
 // The legs of a call, as the relay numbers them.
@@ -177,6 +180,7 @@ struct CallControl::Call {
   std::int64_t tenant_id = 0;
   std::string caller, callee;
   std::int64_t started_at = 0;
+  Clock::time_point ringing_until{};
   std::uint64_t sdp_version[2] = {1, 1};  // of Lockline's SDP on each leg
 };
 
@@ -231,11 +235,13 @@ void CallControl::tick() {
       auto [call, target] = it->second;
       if (!target->done) on_branch_failed(*call, *target, 408);
     });
-    std::vector<std::shared_ptr<Call>> expired;
+    std::vector<std::shared_ptr<Call>> expired, unanswered;
     const bool check_media = (++ticks_ % 50) == 0;  // every 5 s
     for (auto& [id, call] : by_call_id_) {
       if (call->a_call_id != id) continue;
-      if (call->state == Call::State::answered) {
+      if (call->state == Call::State::proceeding && now >= call->ringing_until) {
+        unanswered.push_back(call);
+      } else if (call->state == Call::State::answered) {
         if (now >= call->give_up_at) {
           expired.push_back(call);  // no ACK: RFC 3261 §13.3.1.4 says hang up
         } else if (now >= call->resend_at) {
@@ -256,6 +262,7 @@ void CallControl::tick() {
       }
     }
     for (auto& call : expired) hang_up(*call, true, true);
+    for (auto& call : unanswered) stop_ringing(*call, 408, "Request Timeout");
     if (!stopping_) tick();
   });
 }
@@ -427,6 +434,7 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   call->caller = from_uri->user;
   call->callee = target->user;
   call->started_at = unix_now();
+  call->ringing_until = Clock::now() + kRingingLimit;
   call->b_call_id = random_token(18);
   const std::string display = account->display_name.empty() ? call->caller : account->display_name;
   call->b_from = "\"" + display + "\" <sip:" + call->caller + "@" + tenant->domain +
@@ -748,10 +756,7 @@ void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& pee
       respond(request, peer, 200, "OK");
       if (from_caller && call.state == Call::State::proceeding) {
         // The caller ends its early dialog (§15): as a CANCEL would.
-        answer_caller(call, 487, "Request Terminated");
-        call.state = Call::State::cancelled;
-        cancel_branches(call, nullptr);
-        return maybe_end(call);
+        return stop_ringing(call, 487, "Request Terminated");
       }
       hang_up(call, !from_caller, from_caller);
       return;
@@ -888,7 +893,11 @@ void CallControl::on_cancel(const sip::Message& cancel, const sip::Peer& peer) {
   respond(cancel, peer, 200, "OK");
   Call& call = *it->second;
   if (call.state != Call::State::proceeding) return;  // too late: the 2xx crossed it
-  answer_caller(call, 487, "Request Terminated");
+  stop_ringing(call, 487, "Request Terminated");
+}
+
+void CallControl::stop_ringing(Call& call, int status, std::string_view reason) {
+  answer_caller(call, status, reason);
   call.state = Call::State::cancelled;
   cancel_branches(call, nullptr);
   maybe_end(call);

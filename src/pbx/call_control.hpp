@@ -86,6 +86,7 @@ class CallControl : public sip::DialogHandler {
   void await_ack(Call& call, int leg, std::uint32_t cseq, std::string bytes, const sip::Peer& to);
   void setup_media(Call& call);
   void cancel_branches(Call& call, const Branch* except);
+  void stop_ringing(Call& call, int status, std::string_view reason);  // to the caller, CANCELs
   void hang_up(Call& call, bool to_caller, bool to_callee);
   void end(Call& call);
   // A request in the caller's dialog (leg 0) or the answering callee's (leg 1); returns the
