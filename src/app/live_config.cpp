@@ -6,17 +6,58 @@
 
 #include "policy/settings_snapshot.hpp"
 #include "store/certificate_repository.hpp"
+#include "store/provisioning_ca_repository.hpp"
 #include "store/settings_repository.hpp"
 #include "store/tenant_repository.hpp"
+#include "tls/certificate_info.hpp"
+#include "tls/pem.hpp"
 
 namespace lockline::app {
 
+namespace {
+
+// What phones are to trust for Lockline's TLS: the last certificate of each chain served (the
+// self-signed certificate itself, or the top of an imported or ACME chain).
+std::string trust_anchors_pem(const std::vector<tls::CertificateKeyPair>& pairs) {
+  std::string pem;
+  for (const auto& pair : pairs) {
+    auto chain = tls::read_certificates(pair.chain_pem, "chain");
+    if (!chain || chain->empty()) continue;
+    tls::Chain top;
+    top.push_back(std::move(chain->back()));
+    pem += tls::to_pem(top);
+  }
+  return pem;
+}
+
+}  // namespace
+
 LiveConfig::LiveConfig(const std::filesystem::path& database_file, policy::Platform platform,
-                       std::uint16_t https_port, std::string hostname)
+                       std::uint16_t https_port, std::string hostname, PhoneFacing phones)
     : db_(database_file),
       platform_(platform),
       https_port_(https_port),
-      hostname_(std::move(hostname)) {}
+      hostname_(std::move(hostname)),
+      phones_(std::move(phones)) {}
+
+void LiveConfig::set_provisioning_ports(std::uint16_t http_port, std::uint16_t tls_port) {
+  phones_.http_port = http_port;
+  phones_.provisioning_tls_port = tls_port;
+  publish_provisioning_policy();
+}
+
+void LiveConfig::publish_provisioning_policy() {
+  const auto host = phones_.address.find(':') == std::string::npos ? phones_.address
+                                                                   : "[" + phones_.address + "]";
+  provisioning_.sip_server = phones_.address;
+  provisioning_.sip_port = phones_.sip_port;
+  provisioning_.sip_tls_port = phones_.sip_tls_port;
+  provisioning_.http_url =
+      "http://" + host + ":" + std::to_string(phones_.http_port) + "/provisioning/";
+  provisioning_.https_url =
+      "https://" + host + ":" + std::to_string(phones_.provisioning_tls_port) + "/provisioning/";
+  provisioning_policy_.publish(std::make_shared<provisioning::ProvisioningPolicy>(provisioning_));
+}
 
 void LiveConfig::load() { reload(true); }
 
@@ -77,15 +118,37 @@ void LiveConfig::reload(bool at_start) {
   publish_context(web_tls_, level, certificate_ids, pairs, at_start);
   // SIP over TLS: fixed at `old`, not a setting, for the handsets (issue 3); same certificates.
   publish_context(sip_tls_, "old", certificate_ids, pairs, at_start);
+
+  // Secure provisioning: the same level and certificates, and the manufacturers' CAs.
+  tls::ClientVerification clients;
+  std::string ca_ids;
+  provisioning_.manufacturer_by_ca.clear();
+  for (const auto& ca : store::ProvisioningCaRepository(db_).list()) {
+    clients.ca_pems.push_back(ca.pem);
+    ca_ids += "," + std::to_string(ca.id);
+    if (const auto m = pbx::manufacturer_from_name(ca.manufacturer)) {
+      provisioning_.manufacturer_by_ca[ca.fingerprint] = *m;
+    }
+  }
+  publish_context(provisioning_tls_, level, certificate_ids + ";" + ca_ids, pairs, at_start,
+                  &clients);
+  provisioning_.https_only = settings.get_bool("provisioning.https");
+  for (const auto manufacturer : pbx::kManufacturers) {
+    provisioning_.tls_srtp[static_cast<std::size_t>(manufacturer)] =
+        settings.get_bool("sip.tls_srtp." + std::string(pbx::manufacturer_name(manufacturer)));
+  }
+  provisioning_.trust_pem = trust_anchors_pem(pairs);
+  publish_provisioning_policy();
 }
 
 void LiveConfig::publish_context(Published& published, const std::string& level_name,
                                  const std::string& certificate_ids,
-                                 const std::vector<tls::CertificateKeyPair>& pairs, bool at_start) {
+                                 const std::vector<tls::CertificateKeyPair>& pairs, bool at_start,
+                                 const tls::ClientVerification* clients) {
   const auto inputs = level_name + certificate_ids;
   if (inputs == published.inputs) return;
   const auto* level = policy::find_tls_level(level_name);
-  auto context = tls::build_server_context(*level, pairs);
+  auto context = tls::build_server_context(*level, pairs, clients);
   if (!context) {
     if (at_start) {
       throw std::runtime_error("cannot build the TLS context: " + context.error().message);

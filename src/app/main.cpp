@@ -2,9 +2,11 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <tuple>
 
 #include "app/cli_commands.hpp"
 #include "app/extension_commands.hpp"
+#include "app/provisioning_commands.hpp"
 #include "app/serve_command.hpp"
 #include "core/logging.hpp"
 #include "store/database.hpp"
@@ -112,6 +114,59 @@ int main(int argc, char** argv) {
       ->callback([&] { run = registrations_list; });
   cli.add_subcommand("calls", "calls in progress: both legs, transports, codec, SRTP, packets")
       ->callback([&] { run = calls_list; });
+
+  auto* handset_cmd = cli.add_subcommand("handset", "the handset registry (provisioning)");
+  handset_cmd->require_subcommand(1);
+  lockline::provisioning::HandsetInput handset;
+  auto* handset_add_cmd = handset_cmd->add_subcommand("add", "register a handset by its MAC");
+  handset_add_cmd->add_option("mac", handset.mac, "MAC address, any common notation")->required();
+  handset_add_cmd
+      ->add_option("--manufacturer", handset.manufacturer,
+                   "yealink, poly, snom, grandstream or cisco")
+      ->required();
+  handset_add_cmd->add_option("--model", handset.model, "e.g. T54W, VVX450, D785")->required();
+  handset_add_cmd->add_option("--extension", handset.extension, "its SIP account")->required();
+  handset_add_cmd->callback(
+      [&] { run = [&](const Config& c) { return handset_add(c, handset); }; });
+  handset_cmd->add_subcommand("list", "list handsets")->callback([&] { run = handset_list; });
+  for (const auto& [name, help, command] :
+       {std::tuple{"show", "one handset, with its pinned certificate", &handset_show},
+        std::tuple{"remove", "remove a handset", &handset_remove},
+        std::tuple{"trust-reset", "forget the certificate pinned on its first fetch",
+                   &handset_trust_reset}}) {
+    auto* sub = handset_cmd->add_subcommand(name, help);
+    sub->add_option("mac", handset.mac)->required();
+    sub->callback([&, command = command] {
+      run = [&, command](const Config& c) { return command(c, handset.mac); };
+    });
+  }
+
+  auto* provisioning_cmd = cli.add_subcommand("provisioning", "secure provisioning");
+  provisioning_cmd->require_subcommand(1);
+  auto* ca_cmd =
+      provisioning_cmd->add_subcommand("ca", "the manufacturers' CAs for handset certificates");
+  ca_cmd->require_subcommand(1);
+  std::string ca_manufacturer, ca_file;
+  std::int64_t ca_id = 0;
+  auto* ca_add = ca_cmd->add_subcommand("add", "trust a manufacturer's CA certificate(s)");
+  ca_add->add_option("--manufacturer", ca_manufacturer)->required();
+  ca_add->add_option("file", ca_file, "PEM file")->required();
+  ca_add->callback([&] {
+    run = [&](const Config& c) { return provisioning_ca_add(c, ca_manufacturer, ca_file); };
+  });
+  ca_cmd->add_subcommand("list", "list the CAs")->callback([&] { run = provisioning_ca_list; });
+  auto* ca_remove = ca_cmd->add_subcommand("remove", "stop trusting a CA");
+  ca_remove->add_option("id", ca_id)->required();
+  ca_remove->callback(
+      [&] { run = [&](const Config& c) { return provisioning_ca_remove(c, ca_id); }; });
+
+  auto* audit_cmd = cli.add_subcommand("audit", "the audit log");
+  bool audit_provisioning = false;
+  std::int64_t audit_limit = 100;
+  audit_cmd->add_flag("--provisioning", audit_provisioning, "provisioning fetches")->required();
+  audit_cmd->add_option("--limit", audit_limit, "the newest N (default 100)");
+  audit_cmd->callback(
+      [&] { run = [&](const Config& c) { return provisioning_audit(c, audit_limit); }; });
 
   try {
     cli.parse(argc, argv);

@@ -21,6 +21,7 @@
 #include "app/live_config.hpp"
 #include "app/store_setup.hpp"
 #include "core/io_pool.hpp"
+#include "http/responses.hpp"
 #include "http/server.hpp"
 #include "pbx/auth_throttle.hpp"
 #include "pbx/authenticator.hpp"
@@ -29,6 +30,10 @@
 #include "pbx/location.hpp"
 #include "pbx/registrar.hpp"
 #include "pbx/sip_service.hpp"
+#include "provisioning/fetch_audit.hpp"
+#include "provisioning/handset_book.hpp"
+#include "provisioning/provisioning_handler.hpp"
+#include "provisioning/templates.hpp"
 #include "sip/nonce.hpp"
 #include "sip/server.hpp"
 #include "store/call_repository.hpp"
@@ -54,6 +59,10 @@ asio::awaitable<void> watch(LiveConfig& live) {
 }
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+asio::awaitable<http::Response> not_found(const http::Request& request) {
+  co_return http::error_response(http::Status::not_found, "not found", {}, request.version());
+}
 
 // On the thread that may block: picks up extension changes, writes registration changes behind
 // (so a restart loses at most about a second of them) and forgets lapsed registrations.
@@ -109,6 +118,24 @@ asio::awaitable<void> maintain_sip(store::Database& db, pbx::Directory& director
   }
 }
 
+// Picks up handset changes and writes the fetch audit behind, about once a second.
+asio::awaitable<void> maintain_provisioning(store::Database& db,
+                                            provisioning::HandsetBook& handsets,
+                                            provisioning::FetchAudit& audit,
+                                            asio::steady_timer& timer) {
+  for (;;) {
+    timer.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    try {
+      handsets.refresh();
+      audit.flush(db);
+    } catch (const std::exception& e) {
+      spdlog::error("provisioning housekeeping failed, trying again: {}", e.what());
+    }
+  }
+}
+
 void print_first_start(const Config& config, std::uint16_t https_port,
                        const std::optional<std::string>& password) {
   std::cout << "Lockline admin: https://" << config.hostname << ":" << https_port
@@ -134,7 +161,9 @@ int serve(const Config& config, const ServeOptions& options) {
     spdlog::info("made self-signed ECDSA P-256 and RSA 2048 certificates for {}", config.hostname);
   }
 
-  LiveConfig live(database_file(config), config.platform, config.https.port, config.hostname);
+  LiveConfig live(database_file(config), config.platform, config.https.port, config.hostname,
+                  {config.hostname, config.http.port, config.provisioning_tls.port,
+                   config.sip_udp.port, config.sip_tls.port});
   live.load();
 
   const unsigned threads = options.threads ? options.threads : std::thread::hardware_concurrency();
@@ -169,13 +198,47 @@ int serve(const Config& config, const ServeOptions& options) {
   asio::co_spawn(blocking.get_executor(), maintain_sip(*db, directory, location, calls, sip_timer),
                  asio::detached);
 
-  http::Server server(pool,
-                      admin::make_api_handler({settings, certificates, auth, *db, config.platform,
-                                               blocking.get_executor()}),
-                      live.web_policy(), live.tls_context());
-  server.listen(config.http, false);
+  // Provisioning: phones fetch their files over plain HTTP (unless provisioning.https) and over
+  // mutual TLS on a listener of its own; browsers on the admin HTTPS listener are never asked
+  // for a certificate.
+  provisioning::HandsetBook handsets(*db);
+  handsets.refresh();
+  provisioning::FetchAudit fetch_audit;
+  provisioning::Templates templates(config.data_dir / "provisioning-templates");
+  auto provisioning_handler = std::make_shared<provisioning::ProvisioningHandler>(
+      provisioning::ProvisioningServices{live.provisioning_policy(), handsets, box, templates,
+                                         fetch_audit, *db, blocking.get_executor()});
+  asio::steady_timer provisioning_timer(blocking.get_executor());
+  asio::co_spawn(blocking.get_executor(),
+                 maintain_provisioning(*db, handsets, fetch_audit, provisioning_timer),
+                 asio::detached);
+
+  auto api = admin::make_api_handler(
+      {settings, certificates, auth, *db, config.platform, blocking.get_executor()});
+  const auto is_provisioning = [](const http::Request& request) {
+    return request.target().starts_with(provisioning::kProvisioningPrefix);
+  };
+  http::Server server(
+      pool,
+      [=](http::Request& request, const http::RequestContext& context) {
+        if (!context.secure && is_provisioning(request)) {
+          return provisioning_handler->handle(request, context);
+        }
+        return api(request, context);
+      },
+      live.web_policy(), live.tls_context());
+  const auto http_port = server.listen(config.http, false);
   const auto https_port = server.listen(config.https, true);
   live.set_https_port(https_port);
+  const Snapshot<http::WebPolicy> phone_web_policy{std::make_shared<const http::WebPolicy>()};
+  http::Server provisioning_server(
+      pool,
+      [=](http::Request& request, const http::RequestContext& context) {
+        if (is_provisioning(request)) return provisioning_handler->handle(request, context);
+        return not_found(request);
+      },
+      phone_web_policy, live.provisioning_tls_context());
+  live.set_provisioning_ports(http_port, provisioning_server.listen(config.provisioning_tls, true));
   spdlog::info("platform {}, {} thread(s), data in {}, public address {}",
                policy::to_string(config.platform), pool.size(), config.data_dir.string(),
                public_address);
@@ -187,13 +250,18 @@ int serve(const Config& config, const ServeOptions& options) {
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
     server.stop();
+    provisioning_server.stop();
     sip_server.stop();
-    asio::post(blocking.get_executor(), [&] { sip_timer.cancel(); });
+    asio::post(blocking.get_executor(), [&] {
+      sip_timer.cancel();
+      provisioning_timer.cancel();
+    });
     pool.stop();
   });
   pool.run();
   blocking.join();
   location.flush(*db);  // what changed since the last write
+  fetch_audit.flush(*db);
   return 0;
 }
 

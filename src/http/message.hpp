@@ -5,7 +5,10 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "tls/peer_certificate.hpp"
 
 namespace lockline::http {
 
@@ -18,6 +21,8 @@ using Verb = beast_http::verb;
 struct RequestContext {
   bool secure = false;         // arrived over TLS
   std::string remote_address;  // the peer's IP address, from the socket
+  // On a listener that asks for one (mutual TLS): what the client showed, nullptr for nothing.
+  std::shared_ptr<const tls::PeerCertificate> client_certificate;
 };
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const RequestContext&)>;

@@ -130,7 +130,7 @@ asio::awaitable<void> Server::serve_plain(tcp::socket socket) {
   ConnectionSlot slot(connections_);
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  RequestContext context{false, socket.remote_endpoint(ec).address().to_string()};
+  RequestContext context{false, socket.remote_endpoint(ec).address().to_string(), nullptr};
   if (ec) co_return;
   Deadline deadline(socket);
   tls::PlainStream transport{socket};
@@ -142,7 +142,7 @@ asio::awaitable<void> Server::serve_tls(tcp::socket socket) {
   ConnectionSlot slot(connections_);
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  RequestContext context{true, socket.remote_endpoint(ec).address().to_string()};
+  RequestContext context{true, socket.remote_endpoint(ec).address().to_string(), nullptr};
   if (ec) co_return;
   Deadline deadline(socket);
   // The connection keeps the context it started with; a new one is published for later ones.
@@ -153,6 +153,7 @@ asio::awaitable<void> Server::serve_tls(tcp::socket socket) {
                   handshake_error.message());
     co_return;
   }
+  context.client_certificate = tls::peer_certificate(stream.native_handle());
   co_await serve_requests(stream, deadline, context);
   stream.close_notify();
 }

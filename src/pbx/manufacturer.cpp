@@ -20,6 +20,13 @@ std::string_view manufacturer_name(Manufacturer manufacturer) {
   return "";
 }
 
+std::optional<Manufacturer> manufacturer_from_name(std::string_view name) {
+  for (const auto manufacturer : kManufacturers) {
+    if (manufacturer_name(manufacturer) == name) return manufacturer;
+  }
+  return std::nullopt;
+}
+
 std::optional<Manufacturer> manufacturer_from_user_agent(std::string_view user_agent) {
   struct Prefix {
     std::string_view text;

@@ -13,7 +13,8 @@ inline constexpr std::array<Manufacturer, 5> kManufacturers = {
     Manufacturer::yealink, Manufacturer::poly, Manufacturer::snom, Manufacturer::grandstream,
     Manufacturer::cisco};
 
-std::string_view manufacturer_name(Manufacturer manufacturer);  // "yealink", ...
+std::string_view manufacturer_name(Manufacturer manufacturer);              // "yealink", ...
+std::optional<Manufacturer> manufacturer_from_name(std::string_view name);  // exact, lowercase
 // By the User-Agent each sends ("Yealink SIP-T54W ...", "PolycomVVX-...", "Poly/...",
 // "snomD785/...", "Grandstream GXP2170 ...", "Cisco/SPA...", "Cisco-CP8845..."), case-insensitive.
 std::optional<Manufacturer> manufacturer_from_user_agent(std::string_view user_agent);

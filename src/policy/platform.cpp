@@ -15,13 +15,12 @@ std::string_view to_string(Platform platform) {
 }
 
 const std::vector<EnforcedFloor>& hosted_floors() {
-  // Later planes (secure provisioning) add their rows here.
   static const std::vector<EnforcedFloor> floors = {
       {"web.force_https", "true"},      {"web.hsts", "true"},
       {"web.hsts_max_age", "63072000"}, {"tls.level", "intermediate"},
       {"sip.tls_srtp.yealink", "true"}, {"sip.tls_srtp.poly", "true"},
       {"sip.tls_srtp.snom", "true"},    {"sip.tls_srtp.grandstream", "true"},
-      {"sip.tls_srtp.cisco", "true"},
+      {"sip.tls_srtp.cisco", "true"},   {"provisioning.https", "true"},
   };
   return floors;
 }

@@ -58,6 +58,15 @@ std::vector<SettingSpec> build_catalog() {
        0,
        0},
   };
+  catalog.push_back({"provisioning.https",
+                     SettingType::boolean,
+                     "false",
+                     "Serve handsets' configuration files only over mutual TLS "
+                     "(listen.provisioning_tls, the handset's factory certificate); plain HTTP "
+                     "provisioning then answers 403.",
+                     {},
+                     0,
+                     0});
   // sip.tls_srtp.<manufacturer>: the handsets of that manufacturer must register and call
   // over TLS, with SRTP media.
   for (const char* manufacturer : {"yealink", "poly", "snom", "grandstream", "cisco"}) {

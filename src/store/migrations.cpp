@@ -7,7 +7,7 @@ namespace lockline::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: tenants from the start (the appliance is a platform with one tenant), settings,
     // admin credentials, certificates.
     R"sql(
@@ -124,6 +124,61 @@ CREATE TABLE active_call_legs (
   updated_at INTEGER NOT NULL,
   PRIMARY KEY (tenant_id, call, leg)
 );
+)sql",
+    // 4: provisioning. Handsets by MAC (12 lowercase hex digits; a handset belongs to one
+    // tenant), the fingerprint of the certificate each showed on its first fetch over mutual TLS,
+    // the manufacturers' CA certificates that vouch for them (platform-wide, as manufacturers
+    // are), and the audit of every fetch. revisions.provisioning_cas and revisions.handsets move
+    // with every change (not with a fetch's time), so the server reloads only then.
+    R"sql(
+CREATE TABLE handsets (
+  mac TEXT PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  manufacturer TEXT NOT NULL,
+  model TEXT NOT NULL,
+  extension TEXT NOT NULL,
+  certificate_fingerprint TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  last_fetch_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE provisioning_cas (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  manufacturer TEXT NOT NULL,
+  fingerprint TEXT NOT NULL UNIQUE,
+  subject TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  pem TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE provisioning_audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  secure INTEGER NOT NULL,
+  mac TEXT NOT NULL,
+  certificate_subject TEXT NOT NULL,
+  certificate_serial TEXT NOT NULL,
+  file TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  reason TEXT NOT NULL
+);
+INSERT INTO revisions (name, value) VALUES ('provisioning_cas', 0), ('handsets', 0);
+CREATE TRIGGER handset_added AFTER INSERT ON handsets BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'handsets';
+END;
+CREATE TRIGGER handset_changed AFTER UPDATE OF tenant_id, manufacturer, model, extension,
+  certificate_fingerprint ON handsets BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'handsets';
+END;
+CREATE TRIGGER handset_removed AFTER DELETE ON handsets BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'handsets';
+END;
+CREATE TRIGGER provisioning_ca_added AFTER INSERT ON provisioning_cas BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'provisioning_cas';
+END;
+CREATE TRIGGER provisioning_ca_removed AFTER DELETE ON provisioning_cas BEGIN
+  UPDATE revisions SET value = value + 1 WHERE name = 'provisioning_cas';
+END;
 )sql",
 };
 

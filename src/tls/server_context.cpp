@@ -95,8 +95,42 @@ std::vector<std::string> unsupported_ciphers(const policy::TlsLevel& level) {
   return missing;
 }
 
+namespace {
+
+Status require_client_certificates(SSL_CTX* ctx, const ClientVerification& clients) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  for (const auto& pem : clients.ca_pems) {
+    auto certificates = read_certificates(pem, "CA");
+    if (!certificates) {
+      sk_X509_NAME_pop_free(names, X509_NAME_free);
+      return certificates.error();
+    }
+    for (const auto& certificate : *certificates) {
+      X509_STORE_add_cert(store, certificate.get());
+      sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(certificate.get())));
+    }
+  }
+  // Names the acceptable CAs in the CertificateRequest: phones pick their certificate by them.
+  SSL_CTX_set_client_CA_list(ctx, names);
+  X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, [](int, X509_STORE_CTX*) { return 1; });
+  SSL_CTX_set_verify_depth(ctx, 5);
+  // Every connection shows and proves its certificate afresh (a resumed session would carry an
+  // old verdict, against CAs that may have been removed since): no session cache, no tickets.
+  static constexpr unsigned char kSessionContext[] = "lockline-mutual-tls";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx, 0);
+  return ok();
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const ServerContext>> build_server_context(
-    const policy::TlsLevel& level, const std::vector<CertificateKeyPair>& certificates) {
+    const policy::TlsLevel& level, const std::vector<CertificateKeyPair>& certificates,
+    const ClientVerification* clients) {
   auto context = std::make_shared<ServerContext>();
   context->ssl = std::make_shared<ssl::context>(ssl::context::tls_server);
   context->level = level.name;
@@ -161,6 +195,11 @@ Result<std::shared_ptr<const ServerContext>> build_server_context(
     context->served_key_families.push_back(family);
   }
   if (context->served_key_families.empty()) return make_error("no certificate to serve");
+  if (clients) {
+    if (auto required = require_client_certificates(ctx, *clients); !required) {
+      return required.error();
+    }
+  }
   return std::shared_ptr<const ServerContext>(std::move(context));
 }
 

@@ -26,9 +26,17 @@ struct ServerContext {
   std::vector<std::string> served_key_families;  // "ecdsa", "rsa"
 };
 
+// Mutual TLS: every client is asked for a certificate, verified against these CA certificates
+// (PEM; an intermediate may be the anchor). The handshake completes either way: the verdict is
+// the application's to act on (tls::peer_certificate), so a refusal can be answered and audited.
+struct ClientVerification {
+  std::vector<std::string> ca_pems;
+};
+
 // Fails (and the caller keeps its current context) when no certificate can be loaded.
 Result<std::shared_ptr<const ServerContext>> build_server_context(
-    const policy::TlsLevel& level, const std::vector<CertificateKeyPair>& certificates);
+    const policy::TlsLevel& level, const std::vector<CertificateKeyPair>& certificates,
+    const ClientVerification* clients = nullptr);
 
 // The level's TLS <= 1.2 suites that this OpenSSL build cannot offer at all (Debian: 3DES).
 std::vector<std::string> unsupported_ciphers(const policy::TlsLevel& level);
