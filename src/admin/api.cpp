@@ -5,13 +5,17 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <memory>
 
 #include "admin/web_page.hpp"
 #include "http/responses.hpp"
 #include "http/router.hpp"
 #include "policy/tls_levels.hpp"
+#include "provisioning/handset_service.hpp"
+#include "provisioning/mac_address.hpp"
 #include "store/call_repository.hpp"
+#include "store/provisioning_audit_repository.hpp"
 #include "store/tenant_repository.hpp"
 #include "tls/server_context.hpp"
 
@@ -109,6 +113,40 @@ json::value certificate_json(const ActiveCertificate& c) {
                       {"chain_length", c.chain_length}};
 }
 
+json::value handset_json(const store::HandsetRecord& h) {
+  json::object o;
+  o["mac"] = provisioning::display_mac(h.mac);
+  o["manufacturer"] = h.manufacturer;
+  o["model"] = h.model;
+  o["extension"] = h.extension;
+  if (h.certificate_fingerprint.empty()) {
+    o["certificate_fingerprint"] = nullptr;
+  } else {
+    o["certificate_fingerprint"] = h.certificate_fingerprint;
+  }
+  o["created_at"] = h.created_at;
+  if (h.last_fetch_at) {
+    o["last_fetch_at"] = h.last_fetch_at;
+  } else {
+    o["last_fetch_at"] = nullptr;
+  }
+  return o;
+}
+
+json::value audit_json(const store::ProvisioningAuditRecord& r) {
+  json::object o;
+  o["at"] = r.at;
+  o["source"] = r.source;
+  o["mutual_tls"] = r.secure;
+  o["mac"] = r.mac.empty() ? json::value(nullptr) : json::value(provisioning::display_mac(r.mac));
+  o["certificate_subject"] = r.certificate_subject;
+  o["certificate_serial"] = r.certificate_serial;
+  o["file"] = r.file;
+  o["status"] = r.status;
+  o["reason"] = r.reason;
+  return o;
+}
+
 class Api {
  public:
   explicit Api(ApiServices services) : s_(services) { add_routes(); }
@@ -154,6 +192,13 @@ class Api {
     router_.add(V::put, "/api/v1/certificate", authenticated(&Api::put_certificate));
     router_.add(V::get, "/api/v1/tls", authenticated(&Api::get_tls));
     router_.add(V::get, "/api/v1/calls", authenticated(&Api::list_calls));
+    router_.add(V::get, "/api/v1/handsets", authenticated(&Api::list_handsets));
+    router_.add(V::post, "/api/v1/handsets", authenticated(&Api::add_handset));
+    router_.add(V::get, "/api/v1/handsets/{mac}", authenticated(&Api::get_handset));
+    router_.add(V::delete_, "/api/v1/handsets/{mac}", authenticated(&Api::remove_handset));
+    router_.add(V::post, "/api/v1/handsets/{mac}/trust-reset",
+                authenticated(&Api::reset_handset_trust));
+    router_.add(V::get, "/api/v1/audit", authenticated(&Api::get_audit));
     add_web_page_routes(router_);
   }
 
@@ -322,6 +367,81 @@ class Api {
     json::object body;
     body["calls"] = std::move(calls);
     return ok_json(request, std::move(body));
+  }
+
+  Response list_handsets(Request& request, const Params&) {
+    json::array items;
+    for (const auto& h : provisioning::HandsetService(s_.db).list(store::kDefaultTenant)) {
+      items.push_back(handset_json(h));
+    }
+    return ok_json(request, json::object{{"handsets", std::move(items)}});
+  }
+
+  // JSON {"mac", "manufacturer", "model", "extension"}: 201 with the handset.
+  Response add_handset(Request& request, const Params&) {
+    auto body = parse_body(request);
+    if (!body) return error(request, body.error());
+    const auto* object = body->if_object();
+    const auto text = [&](const char* name) -> std::string {
+      const auto* v = object ? object->if_contains(name) : nullptr;
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    auto added = provisioning::HandsetService(s_.db).add(
+        store::kDefaultTenant,
+        {text("mac"), text("manufacturer"), text("model"), text("extension")});
+    if (!added) return error(request, added.error());
+    return http::json_response(Status::created, handset_json(*added), request.version());
+  }
+
+  Response get_handset(Request& request, const Params& params) {
+    auto handset =
+        provisioning::HandsetService(s_.db).show(store::kDefaultTenant, params.at("mac"));
+    if (!handset) return error(request, handset.error());
+    return ok_json(request, handset_json(*handset));
+  }
+
+  Response remove_handset(Request& request, const Params& params) {
+    auto removed =
+        provisioning::HandsetService(s_.db).remove(store::kDefaultTenant, params.at("mac"));
+    if (!removed) return error(request, removed.error());
+    return ok_json(request, json::object{{"removed", true}});
+  }
+
+  Response reset_handset_trust(Request& request, const Params& params) {
+    provisioning::HandsetService handsets(s_.db);
+    if (auto reset = handsets.trust_reset(store::kDefaultTenant, params.at("mac")); !reset) {
+      return error(request, reset.error());
+    }
+    return get_handset(request, params);
+  }
+
+  // ?kind=provisioning (the one kind so far) &limit=N (default 100, at most 10000).
+  Response get_audit(Request& request, const Params&) {
+    std::int64_t limit = 100;
+    const std::string_view target = request.target();
+    const auto question = target.find('?');
+    std::string_view query = question == std::string_view::npos ? "" : target.substr(question + 1);
+    while (!query.empty()) {
+      const auto pair = query.substr(0, query.find('&'));
+      query.remove_prefix(std::min(query.size(), pair.size() + 1));
+      const auto equals = pair.find('=');
+      const auto key = pair.substr(0, equals);
+      const auto value = equals == std::string_view::npos ? "" : pair.substr(equals + 1);
+      if (key == "kind" && value != "provisioning") {
+        return error(request, make_error("kind: only \"provisioning\" is audited so far", "kind"));
+      }
+      if (key == "limit") {
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+        if (ec != std::errc{} || end != value.data() + value.size() || limit < 1 || limit > 10000) {
+          return error(request, make_error("limit: a number from 1 to 10000", "limit"));
+        }
+      }
+    }
+    json::array items;
+    for (const auto& r : store::ProvisioningAuditRepository(s_.db).latest(limit)) {
+      items.push_back(audit_json(r));
+    }
+    return ok_json(request, json::object{{"provisioning", std::move(items)}});
   }
 
   ApiServices s_;
