@@ -23,6 +23,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
+source "$HERE/lib.sh"
 
 OUT=""
 ROUNDS=2
@@ -96,10 +97,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
 wait_health() {  # wait_health PORT PID NAME
   for _ in $(seq 1 100); do
     if curl -sk -o /dev/null "https://127.0.0.1:$1/api/v1/health"; then return 0; fi
@@ -135,42 +132,11 @@ sleep 2  # the server applies a change within 2 s
 # --- the same certificates for nginx ----------------------------------------------------------
 NG_DIR="$WORK/nginx"
 mkdir -p "$NG_DIR/tmp"
-python3 - "$LL_DIR/var/lockline.db" "$NG_DIR" <<'PY'
-import sqlite3, subprocess, sys
-db, out = sys.argv[1], sys.argv[2]
-rows = sqlite3.connect(db).execute(
-    "SELECT chain_pem, key_pem FROM certificates WHERE active = 1 ORDER BY id").fetchall()
-seen = set()
-for chain, key in rows:
-    text = subprocess.run(["openssl", "pkey", "-noout", "-text"], input=key.encode(),
-                          capture_output=True, check=True).stdout.decode()
-    family = "rsa" if "modulus:" in text else "ecdsa"
-    if family in seen:
-        sys.exit(f"more than one active {family} certificate")
-    seen.add(family)
-    open(f"{out}/cert-{family}.pem", "w").write(chain)
-    open(f"{out}/key-{family}.pem", "w").write(key)
-if seen != {"ecdsa", "rsa"}:
-    sys.exit(f"expected an ECDSA and an RSA certificate in the store, found {sorted(seen)}")
-PY
-chmod 600 "$NG_DIR"/key-*.pem
+export_lockline_certificates "$LL_DIR/var/lockline.db" "$NG_DIR"
 openssl genpkey -genparam -algorithm DH -pkeyopt group:ffdhe2048 -out "$NG_DIR/dhparam.pem" 2>/dev/null
 
-# The nginx TLS lines for the level, from the same Mozilla data Lockline is built with.
-eval "$(python3 - "$ROOT/data/mozilla-server-side-tls-5.0.json" "$LEVEL" <<'PY'
-import json, shlex, sys
-level = json.load(open(sys.argv[1]))["configurations"][sys.argv[2]]
-values = {
-    "PROTOCOLS": " ".join(level["tls_versions"]),
-    "CIPHERS": ":".join(level["openssl_ciphers"]),
-    "CIPHERSUITES": ":".join(level["openssl_ciphersuites"]),
-    "CURVES": ":".join(level["tls_curves"]),
-    "PREFER_SERVER": "on" if level["server_preferred_order"] else "off",
-}
-for k, v in values.items():
-    print(f"NG_{k}={shlex.quote(v)}")
-PY
-)"
+eval "$(nginx_tls_settings "$LEVEL")"
+
 NG_PORT=$(free_port)
 sed -e "s|@WORKERS@|$THREADS|g" -e "s|@PREFIX@|$NG_DIR|g" -e "s|@PORT@|$NG_PORT|g" \
     -e "s|@PROTOCOLS@|$NG_PROTOCOLS|g" -e "s|@CIPHERS@|$NG_CIPHERS|g" \
@@ -189,22 +155,11 @@ wait_health "$NG_PORT" "$NGINX_PID" nginx
 port_of() { [[ $1 == lockline ]] && echo "$LL_PORT" || echo "$NG_PORT"; }
 
 # --- CPU accounting ------------------------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
 # Server processes: Lockline is one process (all threads are counted in its stat); nginx is
 # the master and its workers.
 server_pids() {
   if [[ $1 == lockline ]]; then echo "$LOCKLINE_PID"
   else echo "$NGINX_PID" $(pgrep -P "$NGINX_PID" || true); fi
-}
-cpu_ticks() {  # utime+stime of the given pids, in clock ticks
-  local total=0 pid stat
-  for pid in "$@"; do
-    stat=$(<"/proc/$pid/stat") || continue
-    stat=${stat##*) }
-    read -r -a f <<< "$stat"
-    total=$((total + f[11] + f[12]))   # fields 14 and 15 of stat(5)
-  done
-  echo "$total"
 }
 machine_ticks() {  # busy and steal ticks of the whole machine, from /proc/stat
   local cpu user nice system idle iowait irq softirq steal rest
@@ -220,7 +175,6 @@ ctx_switches() {  # voluntary + involuntary context switches of every thread of 
   done
   echo "$total"
 }
-now() { date +%s.%N; }
 
 RUNS="$WORK/runs.tsv"   # round server test count wall server_s client_s busy_s steal_s p50 p99 errors ctxsw
 : > "$RUNS"

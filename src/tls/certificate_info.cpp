@@ -78,17 +78,42 @@ bool is_self_signed(X509* certificate) {
   return key && X509_verify(certificate, key) == 1;
 }
 
+std::string subject_text(X509* certificate) {
+  return name_text(X509_get_subject_name(certificate));
+}
+
+std::string serial_hex(X509* certificate) {
+  std::string out;
+  if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr)) {
+    char* hex = BN_bn2hex(serial);
+    out = hex;
+    OPENSSL_free(hex);
+    BN_free(serial);
+  }
+  return out;
+}
+
+std::string sha256_fingerprint(X509* certificate) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  X509_digest(certificate, EVP_sha256(), md, &length);
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(length * 3);
+  for (unsigned i = 0; i < length; ++i) {
+    if (i) out += ':';
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 0xf];
+  }
+  return out;
+}
+
 CertificateInfo describe(X509* x) {
   CertificateInfo info;
   info.subject = name_text(X509_get_subject_name(x));
   info.issuer = name_text(X509_get_issuer_name(x));
   info.subject_alt_names = alt_names(x);
-  if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr)) {
-    char* hex = BN_bn2hex(serial);
-    info.serial = hex;
-    OPENSSL_free(hex);
-    BN_free(serial);
-  }
+  info.serial = serial_hex(x);
   info.not_before = time_text(X509_get0_notBefore(x)).first;
   std::tie(info.not_after, info.not_after_unix) = time_text(X509_get0_notAfter(x));
   if (EVP_PKEY* key = X509_get0_pubkey(x)) {
@@ -107,15 +132,7 @@ CertificateInfo describe(X509* x) {
       info.key_type = family;
     }
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  X509_digest(x, EVP_sha256(), md, &length);
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned i = 0; i < length; ++i) {
-    if (i) info.sha256_fingerprint += ':';
-    info.sha256_fingerprint += kHex[md[i] >> 4];
-    info.sha256_fingerprint += kHex[md[i] & 0xf];
-  }
+  info.sha256_fingerprint = sha256_fingerprint(x);
   info.self_signed = is_self_signed(x);
   return info;
 }

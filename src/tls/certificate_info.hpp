@@ -22,6 +22,10 @@ struct CertificateInfo {
 };
 
 CertificateInfo describe(X509* certificate);
+// Parts of it, for hot paths (describe() also checks a self-signature).
+std::string subject_text(X509* certificate);
+std::string serial_hex(X509* certificate);
+std::string sha256_fingerprint(X509* certificate);  // AA:BB:...
 // "rsa" or "ecdsa" (Mozilla's certificate_types), or the OpenSSL name for anything else.
 std::string key_family(EVP_PKEY* key);
 bool is_self_signed(X509* certificate);

@@ -31,10 +31,9 @@ std::shared_ptr<const PeerCertificate> peer_certificate(SSL* ssl) {
   X509* leaf = SSL_get0_peer_certificate(ssl);
   if (!leaf) return nullptr;
   auto peer = std::make_shared<PeerCertificate>();
-  const auto info = describe(leaf);
-  peer->subject = info.subject;
-  peer->serial = info.serial;
-  peer->sha256_fingerprint = info.sha256_fingerprint;
+  peer->subject = subject_text(leaf);
+  peer->serial = serial_hex(leaf);
+  peer->sha256_fingerprint = sha256_fingerprint(leaf);
   peer->subject_fields = name_fields(X509_get_subject_name(leaf));
   const long verdict = SSL_get_verify_result(ssl);
   peer->verified = verdict == X509_V_OK;
@@ -42,8 +41,7 @@ std::shared_ptr<const PeerCertificate> peer_certificate(SSL* ssl) {
     peer->error = X509_verify_cert_error_string(verdict);
   } else if (STACK_OF(X509)* chain = SSL_get0_verified_chain(ssl);
              chain && sk_X509_num(chain) > 0) {
-    peer->anchor_fingerprint =
-        describe(sk_X509_value(chain, sk_X509_num(chain) - 1)).sha256_fingerprint;
+    peer->anchor_fingerprint = sha256_fingerprint(sk_X509_value(chain, sk_X509_num(chain) - 1));
   }
   return peer;
 }
