@@ -30,7 +30,9 @@ std::string host_without_port(std::string_view value) {
 std::optional<Response> https_redirect(const WebPolicy& policy, const Request& request) {
   if (!policy.force_https) return std::nullopt;
   const std::string_view target = request.target();
-  if (target.substr(0, kAcmeChallengePrefix.size()) == kAcmeChallengePrefix) return std::nullopt;
+  if (target.starts_with(kAcmeChallengePrefix) || target.starts_with(kProvisioningPrefix)) {
+    return std::nullopt;
+  }
 
   std::string host = host_without_port(request[beast_http::field::host]);
   if (host.empty()) host = policy.default_host;

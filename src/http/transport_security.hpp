@@ -1,6 +1,6 @@
 #pragma once
-// Force HTTPS (a 301 for every plain request but the ACME challenge) and HSTS (on HTTPS
-// responses only, RFC 6797 section 7.2).
+// Force HTTPS (a 301 for every plain request but the ACME challenge and provisioning) and HSTS (on
+// HTTPS responses only, RFC 6797 section 7.2).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +20,9 @@ struct WebPolicy {
 };
 
 inline constexpr std::string_view kAcmeChallengePrefix = "/.well-known/acme-challenge/";
+// Phones' configuration files: provisioning.https governs them (a 403 naming it, or the file),
+// not web.force_https; a redirect to the admin listener would serve no phone.
+inline constexpr std::string_view kProvisioningPrefix = "/provisioning/";
 
 // The redirect for a plain HTTP request, or nothing when it is to be served.
 std::optional<Response> https_redirect(const WebPolicy& policy, const Request& request);

@@ -12,6 +12,7 @@
 #include "core/secret_box.hpp"
 #include "core/snapshot.hpp"
 #include "http/message.hpp"
+#include "http/transport_security.hpp"
 #include "provisioning/fetch_audit.hpp"
 #include "provisioning/handset_book.hpp"
 #include "provisioning/provisioning_policy.hpp"
@@ -30,7 +31,7 @@ struct ProvisioningServices {
   boost::asio::any_io_executor blocking;  // where that write runs
 };
 
-inline constexpr std::string_view kProvisioningPrefix = "/provisioning/";
+using http::kProvisioningPrefix;
 
 class ProvisioningHandler {
  public:

@@ -47,6 +47,12 @@ TEST(ForceHttps, AcmeChallengeStaysOnHttp) {
   EXPECT_TRUE(https_redirect(forcing(), get("/.well-known/other", "pbx.test")));
 }
 
+TEST(ForceHttps, ProvisioningFollowsItsOwnSetting) {
+  EXPECT_FALSE(https_redirect(forcing(), get("/provisioning/001565aabbcc.cfg", "pbx.test")));
+  EXPECT_TRUE(https_redirect(forcing(), get("/provisioning", "pbx.test")));
+  EXPECT_TRUE(https_redirect(forcing(), get("/api/v1/provisioning/x", "pbx.test")));
+}
+
 TEST(ForceHttps, OffMeansNoRedirect) {
   EXPECT_FALSE(https_redirect(WebPolicy{}, get("/", "pbx.test")));
 }

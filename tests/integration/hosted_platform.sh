@@ -1,5 +1,6 @@
-# Hosted platform: force_https, HSTS and tls.level >= intermediate hold whatever the store says;
-# attempts to weaken them fail (CLI exit code 3, API 409) and change nothing.
+# Hosted platform: force_https, HSTS, tls.level >= intermediate and secure provisioning
+# (provisioning.https) hold whatever the store says; attempts to weaken them fail (CLI exit
+# code 3, API 409) and change nothing.
 source "$(dirname "$0")/lib.sh"
 # Weak values already in the store, written while the platform was an appliance.
 write_config appliance pbx.test
@@ -17,10 +18,13 @@ curl -sk -D - -o /dev/null "$(HTTPS_URL /api/v1/health)" | grep -qi '^strict-tra
 openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null >/dev/null 2>&1 \
   && fail "hosted: TLS 1.0 accepted"
 openssl s_client -connect "127.0.0.1:$HTTPS_PORT" -tls1_2 </dev/null >/dev/null 2>&1 || fail "hosted: TLS 1.2 refused"
-pass "hosted: redirect, HSTS and intermediate in force although the store says otherwise"
+code=$(curl -s -o "$WORK/body" -w '%{http_code}' "$(HTTP_URL /provisioning/y000000000096.cfg)")
+[[ $code == 403 ]] && grep -q provisioning.https "$WORK/body" ||
+  fail "hosted: plain provisioning must be refused naming provisioning.https ($code $(cat "$WORK/body"))"
+pass "hosted: redirect, HSTS and intermediate in force although the store says otherwise; plain provisioning 403"
 
 ll settings list | grep -E '^tls.level +intermediate .*hosted: >= intermediate' >/dev/null || fail "list does not show enforcement"
-for change in "web.force_https false" "web.hsts false" "tls.level old"; do
+for change in "web.force_https false" "web.hsts false" "tls.level old" "provisioning.https false"; do
   set +e; out=$(ll settings set $change 2>&1); rc=$?; set -e
   [[ $rc == 3 ]] || fail "CLI '$change' exit code $rc"
   grep -q "hosted platform enforces" <<<"$out" || fail "CLI message: $out"
