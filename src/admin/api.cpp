@@ -382,10 +382,14 @@ class Api {
     auto body = parse_body(request);
     if (!body) return error(request, body.error());
     const auto* object = body->if_object();
-    const auto text = [&](const char* name) -> std::string {
-      const auto* v = object ? object->if_contains(name) : nullptr;
-      return v && v->is_string() ? std::string(v->as_string()) : std::string();
-    };
+    if (!object) return error(request, make_error("expected a JSON object", "body"));
+    for (const char* name : {"mac", "manufacturer", "model", "extension"}) {
+      const auto* v = object->if_contains(name);
+      if (!v || !v->is_string()) {
+        return error(request, make_error(std::string(name) + ": a string is required", name));
+      }
+    }
+    const auto text = [&](const char* name) { return std::string(object->at(name).as_string()); };
     auto added = provisioning::HandsetService(s_.db).add(
         store::kDefaultTenant,
         {text("mac"), text("manufacturer"), text("model"), text("extension")});

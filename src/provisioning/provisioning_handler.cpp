@@ -171,6 +171,11 @@ asio::awaitable<http::Response> ProvisioningHandler::handle(http::Request& reque
       co_return answer(Status::not_found, std::string(name) + " is not a file " +
                                               booked.handset.manufacturer + " handsets ask for");
     }
+    if (!booked.has_extension) {
+      co_return answer(Status::not_found, "the extension of handset " + display_mac(file->mac) +
+                                              " (" + booked.handset.extension +
+                                              ") no longer exists");
+    }
     if (context.secure) {
       if (*shown_manufacturer != *manufacturer) {
         co_return answer(Status::forbidden, "handset " + display_mac(file->mac) + " is a " +
@@ -193,11 +198,6 @@ asio::awaitable<http::Response> ProvisioningHandler::handle(http::Request& reque
                              "allows the new one with: lockline handset trust-reset " +
                              display_mac(file->mac));
       }
-    }
-    if (!booked.has_extension) {
-      co_return answer(Status::not_found, "the extension of handset " + display_mac(file->mac) +
-                                              " (" + booked.handset.extension +
-                                              ") no longer exists");
     }
     const auto password = s_.box.open(booked.password_sealed);
     if (!password) {
