@@ -14,6 +14,7 @@
 #include "policy/tls_levels.hpp"
 #include "provisioning/handset_service.hpp"
 #include "provisioning/mac_address.hpp"
+#include "store/acme_repository.hpp"
 #include "store/call_repository.hpp"
 #include "store/provisioning_audit_repository.hpp"
 #include "store/tenant_repository.hpp"
@@ -199,6 +200,7 @@ class Api {
     router_.add(V::post, "/api/v1/handsets/{mac}/trust-reset",
                 authenticated(&Api::reset_handset_trust));
     router_.add(V::get, "/api/v1/audit", authenticated(&Api::get_audit));
+    router_.add(V::get, "/api/v1/acme", authenticated(&Api::get_acme));
     add_web_page_routes(router_);
   }
 
@@ -446,6 +448,38 @@ class Api {
       items.push_back(audit_json(r));
     }
     return ok_json(request, json::object{{"provisioning", std::move(items)}});
+  }
+
+  // What `lockline acme status` shows; no keys.
+  Response get_acme(Request& request, const Params&) {
+    const auto r = store::AcmeRepository(s_.db).load(store::kDefaultTenant);
+    if (!r) return ok_json(request, json::object{{"enabled", false}, {"configured", false}});
+    json::array domains;
+    std::string_view rest = r->domains;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      domains.emplace_back(rest.substr(0, comma));
+      rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 1);
+    }
+    json::object o;
+    o["configured"] = true;
+    o["enabled"] = r->enabled;
+    o["domains"] = std::move(domains);
+    o["email"] = r->email;
+    o["directory"] = r->directory_url;
+    o["account"] = r->account_url;
+    o["key_type"] = r->key_type;
+    o["status"] = r->status;
+    o["certificate_serial"] = r->certificate_serial;
+    o["not_after"] = r->not_after;
+    o["next_renewal_at"] = r->next_renewal_at;
+    o["last_success_at"] = r->last_success_at;
+    o["last_attempt_at"] = r->last_attempt_at;
+    o["last_error"] = r->last_error;
+    o["last_warning"] = r->last_warning;
+    o["failures"] = r->failures;
+    o["retry_at"] = r->retry_at;
+    return ok_json(request, std::move(o));
   }
 
   ApiServices s_;

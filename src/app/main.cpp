@@ -4,6 +4,7 @@
 #include <iostream>
 #include <tuple>
 
+#include "app/acme_commands.hpp"
 #include "app/cli_commands.hpp"
 #include "app/extension_commands.hpp"
 #include "app/provisioning_commands.hpp"
@@ -159,6 +160,34 @@ int main(int argc, char** argv) {
   ca_remove->add_option("id", ca_id)->required();
   ca_remove->callback(
       [&] { run = [&](const Config& c) { return provisioning_ca_remove(c, ca_id); }; });
+
+  auto* acme_cmd = cli.add_subcommand("acme", "Let's Encrypt (ACME) certificates");
+  acme_cmd->require_subcommand(1);
+  AcmeEnableInput acme;
+  auto* acme_enable_cmd = acme_cmd->add_subcommand("enable", "get a certificate and renew it");
+  acme_enable_cmd->add_option("--domain", acme.domains, "a name to certify (repeatable)")
+      ->required();
+  acme_enable_cmd->add_option("--email", acme.email, "the account's contact")->required();
+  acme_enable_cmd->add_option("--directory", acme.directory,
+                              "ACME directory URL (default: Let's Encrypt)");
+  acme_enable_cmd->add_option("--directory-ca", acme.directory_ca_file,
+                              "PEM CA to trust for the directory's TLS (test servers)");
+  acme_enable_cmd->add_flag("--staging", acme.staging, "Let's Encrypt's staging directory");
+  acme_enable_cmd->add_option("--key-type", acme.key_type, "ecdsa-p256 (default) or rsa2048");
+  acme_enable_cmd->add_option("--challenge-port", acme.challenge_port,
+                              "the port the ACME server validates HTTP-01 on (default 80)");
+  acme_enable_cmd->add_option("--wait", acme.wait_seconds, "seconds to wait for the result");
+  acme_enable_cmd->callback([&] { run = [&](const Config& c) { return acme_enable(c, acme); }; });
+  acme_cmd->add_subcommand("status", "account, certificate, next renewal, last error")
+      ->callback([&] { run = acme_status; });
+  acme_cmd->add_subcommand("disable", "back to the imported or self-signed certificate")
+      ->callback([&] { run = acme_disable; });
+  auto* acme_renew_cmd = acme_cmd->add_subcommand("renew", "renew now");
+  bool renew_now = false;
+  acme_renew_cmd->add_flag("--now", renew_now, "renew now, whatever the schedule says")->required();
+  acme_renew_cmd->add_option("--wait", acme.wait_seconds, "seconds to wait for the result");
+  acme_renew_cmd->callback(
+      [&] { run = [&](const Config& c) { return acme_renew(c, acme.wait_seconds); }; });
 
   auto* audit_cmd = cli.add_subcommand("audit", "the audit log");
   bool audit_provisioning = false;

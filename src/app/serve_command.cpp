@@ -17,6 +17,7 @@
 #include <iostream>
 #include <thread>
 
+#include "acme/certificate_manager.hpp"
 #include "admin/api.hpp"
 #include "app/live_config.hpp"
 #include "app/store_setup.hpp"
@@ -213,6 +214,22 @@ int serve(const Config& config, const ServeOptions& options) {
                  maintain_provisioning(*db, handsets, fetch_audit, provisioning_timer),
                  asio::detached);
 
+  // ACME: answers HTTP-01 challenges on the plain listener, issues and renews in the background.
+  acme::ChallengeResponder challenges;
+  auto acme_challenge = [&challenges](http::Request& request) -> asio::awaitable<http::Response> {
+    const auto token = request.target().substr(acme::kChallengePrefix.size());
+    const auto answer = challenges.find(std::string(token));
+    if (!answer) {
+      co_return http::error_response(http::Status::not_found, "no such challenge", {},
+                                     request.version());
+    }
+    http::Response response(http::Status::ok, request.version());
+    response.set(http::beast_http::field::content_type, "application/octet-stream");
+    response.body() = *answer;
+    response.prepare_payload();
+    co_return response;
+  };
+
   auto api = admin::make_api_handler(
       {settings, certificates, auth, *db, config.platform, blocking.get_executor()});
   const auto is_provisioning = [](const http::Request& request) {
@@ -223,6 +240,9 @@ int serve(const Config& config, const ServeOptions& options) {
       [=](http::Request& request, const http::RequestContext& context) {
         if (!context.secure && is_provisioning(request)) {
           return provisioning_handler->handle(request, context);
+        }
+        if (!context.secure && request.target().starts_with(acme::kChallengePrefix)) {
+          return acme_challenge(request);
         }
         return api(request, context);
       },
@@ -239,6 +259,15 @@ int serve(const Config& config, const ServeOptions& options) {
       },
       phone_web_policy, live.provisioning_tls_context());
   live.set_provisioning_ports(http_port, provisioning_server.listen(config.provisioning_tls, true));
+  const auto own_host = config.http.host == "0.0.0.0" ? std::string("127.0.0.1")
+                        : config.http.host == "::"    ? std::string("[::1]")
+                        : config.http.host.find(':') != std::string::npos
+                            ? "[" + config.http.host + "]"
+                            : config.http.host;
+  acme::CertificateManager certificate_manager(
+      *db, challenges, "http://" + own_host + ":" + std::to_string(http_port));
+  asio::steady_timer acme_timer(blocking.get_executor());
+  asio::co_spawn(blocking.get_executor(), certificate_manager.run(acme_timer), asio::detached);
   spdlog::info("platform {}, {} thread(s), data in {}, public address {}",
                policy::to_string(config.platform), pool.size(), config.data_dir.string(),
                public_address);
@@ -255,6 +284,7 @@ int serve(const Config& config, const ServeOptions& options) {
     asio::post(blocking.get_executor(), [&] {
       sip_timer.cancel();
       provisioning_timer.cancel();
+      acme_timer.cancel();
     });
     pool.stop();
   });

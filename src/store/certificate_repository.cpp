@@ -38,4 +38,25 @@ void CertificateRepository::replace_active(std::int64_t tenant_id,
   });
 }
 
+bool CertificateRepository::reactivate_latest_except(std::int64_t tenant_id,
+                                                     const std::string& source) {
+  auto lock = db_.lock();
+  return in_transaction(db_, [&] {
+    auto latest = db_.prepare(
+        "SELECT created_at FROM certificates WHERE tenant_id = ?1 AND source != ?2 "
+        "ORDER BY id DESC LIMIT 1");
+    latest.bind(1, tenant_id).bind(2, source);
+    if (!latest.step()) return false;
+    const auto created_at = latest.integer(0);
+    db_.prepare(
+           "UPDATE certificates SET active = (source != ?2 AND created_at = ?3) "
+           "WHERE tenant_id = ?1")
+        .bind(1, tenant_id)
+        .bind(2, source)
+        .bind(3, created_at)
+        .run();
+    return true;
+  });
+}
+
 }  // namespace lockline::store

@@ -23,6 +23,9 @@ class CertificateRepository {
 
   std::vector<StoredCertificate> active(std::int64_t tenant_id);
   void replace_active(std::int64_t tenant_id, const std::vector<StoredCertificate>& set);
+  // Makes the newest set not from `source` the active one again (ACME switched off: back to the
+  // imported or self-signed certificates). False, and nothing changed, when there is none.
+  bool reactivate_latest_except(std::int64_t tenant_id, const std::string& source);
 
  private:
   Database& db_;

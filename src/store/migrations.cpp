@@ -7,7 +7,7 @@ namespace lockline::store {
 namespace {
 
 // Append only: a released migration is never edited.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: tenants from the start (the appliance is a platform with one tenant), settings,
     // admin credentials, certificates.
     R"sql(
@@ -179,6 +179,34 @@ END;
 CREATE TRIGGER provisioning_ca_removed AFTER DELETE ON provisioning_cas BEGIN
   UPDATE revisions SET value = value + 1 WHERE name = 'provisioning_cas';
 END;
+)sql",
+    // 5: ACME, one row per tenant: what the administrator asked for (the CLI writes it) and
+    // where the server's issuing and renewing stands (the server writes it). The account key
+    // is a private key like the certificates' keys in `certificates`.
+    R"sql(
+CREATE TABLE acme (
+  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+  enabled INTEGER NOT NULL,
+  domains TEXT NOT NULL,
+  email TEXT NOT NULL,
+  directory_url TEXT NOT NULL,
+  directory_ca_pem TEXT NOT NULL,
+  key_type TEXT NOT NULL,
+  challenge_port INTEGER NOT NULL,
+  account_key_pem TEXT NOT NULL DEFAULT '',
+  account_url TEXT NOT NULL DEFAULT '',
+  renew_requested INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'pending',
+  certificate_serial TEXT NOT NULL DEFAULT '',
+  not_after INTEGER NOT NULL DEFAULT 0,
+  next_renewal_at INTEGER NOT NULL DEFAULT 0,
+  retry_at INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  last_warning TEXT NOT NULL DEFAULT '',
+  last_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_success_at INTEGER NOT NULL DEFAULT 0
+);
 )sql",
 };
 

@@ -114,7 +114,7 @@ CertificateInfo describe(X509* x) {
   info.issuer = name_text(X509_get_issuer_name(x));
   info.subject_alt_names = alt_names(x);
   info.serial = serial_hex(x);
-  info.not_before = time_text(X509_get0_notBefore(x)).first;
+  std::tie(info.not_before, info.not_before_unix) = time_text(X509_get0_notBefore(x));
   std::tie(info.not_after, info.not_after_unix) = time_text(X509_get0_notAfter(x));
   if (EVP_PKEY* key = X509_get0_pubkey(x)) {
     const std::string family = key_family(key);

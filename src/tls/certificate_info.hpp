@@ -15,6 +15,7 @@ struct CertificateInfo {
   std::string serial;      // hex
   std::string not_before;  // ISO 8601 UTC
   std::string not_after;
+  std::int64_t not_before_unix = 0;
   std::int64_t not_after_unix = 0;
   std::string key_type;            // "ECDSA P-256", "RSA 2048"
   std::string sha256_fingerprint;  // AA:BB:...

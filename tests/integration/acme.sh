@@ -1,0 +1,156 @@
+# ACME against Pebble (Let's Encrypt's test server, Debian `pebble`) on loopback: every name
+# resolves to 127.0.0.1 through pebble-challtestsrv's DNS, and Pebble validates HTTP-01 on
+# Lockline's own HTTP listener. Checks: `acme enable` gets a certificate whose chain verifies
+# against Pebble's root, served live on HTTPS, SIP-TLS and the provisioning listener; a
+# keep-alive connection opened before a forced renewal keeps working while new connections get
+# the new serial; status in the CLI and the API; faults (bad names, ACME server down, a
+# challenge port nobody answers) leave the current certificate in place; `acme disable` goes
+# back to the self-signed certificate. Pebble rejects 15% of nonces: badNonce is retried.
+source "$(dirname "$0")/lib.sh"
+command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
+  fail "pebble is not installed (Debian package pebble)"
+write_config appliance pbx.test
+start_server
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
+
+# --- Pebble, with a CA of its own for its API's TLS ------------------------------------------
+cd "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=Pebble API test CA" \
+  -addext basicConstraints=critical,CA:TRUE -keyout api-ca.key -out api-ca.pem 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+  -keyout api.key -out api.csr 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > api.ext
+openssl x509 -req -in api.csr -CA api-ca.pem -CAkey api-ca.key -CAcreateserial -days 2 \
+  -extfile api.ext -out api.pem 2>/dev/null
+DNS_PORT=$(free_udp_tcp_port) PEBBLE_PORT=$(free_port) PEBBLE_MGMT=$(free_port)
+pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+  -http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$(free_port)" > challtestsrv.log 2>&1 &
+PIDS+=($!)
+cat > pebble.json <<CONF
+{"pebble": {"listenAddress": "127.0.0.1:$PEBBLE_PORT", "managementListenAddress": "127.0.0.1:$PEBBLE_MGMT",
+  "certificate": "$WORK/api.pem", "privateKey": "$WORK/api.key",
+  "httpPort": $HTTP_PORT, "tlsPort": $(free_port), "ocspResponderURL": "",
+  "externalAccountBindingRequired": false}}
+CONF
+PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=15 pebble -config pebble.json -dnsserver "127.0.0.1:$DNS_PORT" \
+  > pebble.log 2>&1 &
+PIDS+=($!)
+DIRECTORY="https://127.0.0.1:$PEBBLE_PORT/dir"
+pebble_up() { curl -sf --cacert api-ca.pem "$DIRECTORY" >/dev/null; }
+for _ in $(seq 1 50); do pebble_up && break; sleep 0.1; done
+pebble_up || fail "Pebble did not start: $(cat pebble.log)"
+
+served() {  # served PORT: "serial issuer-CN" of the certificate a new connection gets
+  openssl s_client -connect "127.0.0.1:$1" -servername pbx.test </dev/null 2>/dev/null |
+    openssl x509 -noout -serial -issuer -nameopt multiline 2>/dev/null |
+    awk -F'= *' '/^serial=/ {s = $2} /commonName/ {c = $2} END {print s, c}'
+}
+self_signed=$(served "$HTTPS_PORT")
+
+# --- bad input: refused at the CLI, nothing stored ---------------------------------------------
+for domain in "bad_name.test" "*.pbx.test" "1.2.3.4" "-x.test" "a..b"; do
+  set +e; out=$(ll acme enable --domain "$domain" --email admin@pbx.test --directory "$DIRECTORY" 2>&1); rc=$?; set -e
+  [[ $rc == 2 && $out == *"--domain"* ]] || fail "domain '$domain': exit $rc: $out"
+done
+set +e; out=$(ll acme enable --domain pbx.test --email nobody --directory "$DIRECTORY" 2>&1); rc=$?; set -e
+[[ $rc == 2 && $out == *"--email"* ]] || fail "bad email: exit $rc: $out"
+ll acme status | grep -q "not set up" || fail "a refused enable stored something: $(ll acme status)"
+pass "bad names (underscore, wildcard, IP, leading hyphen, empty label) and a bad email: exit 2, nothing stored"
+
+# --- the certificate ---------------------------------------------------------------------------
+ll acme enable --domain pbx.test --domain www.pbx.test --email admin@pbx.test --directory "$DIRECTORY" \
+  --directory-ca api-ca.pem --challenge-port "$HTTP_PORT" --wait 90 > enable.out 2>&1 ||
+  fail "acme enable: $(cat enable.out) $(tail -5 "$WORK/server.err")"
+curl -sf --cacert api-ca.pem "https://127.0.0.1:$PEBBLE_MGMT/roots/0" > root.pem || fail "Pebble root"
+first=""
+for _ in $(seq 1 50); do first=$(served "$HTTPS_PORT"); [[ $first != "$self_signed" ]] && break; sleep 0.1; done
+[[ $first != "$self_signed" ]] || fail "HTTPS still serves the self-signed certificate"
+verify() {  # verify PORT: the served chain verifies against Pebble's root, for pbx.test
+  openssl s_client -connect "127.0.0.1:$1" -servername pbx.test -verify_hostname www.pbx.test \
+    -CAfile "$WORK/root.pem" -verify_return_error </dev/null 2>&1 | grep -q "Verify return code: 0 (ok)"
+}
+for port in "$HTTPS_PORT" "$SIP_TLS_PORT" "$PROVISIONING_PORT"; do
+  eventually verify "$port" || fail "port $port does not serve a chain verifying against Pebble's root"
+done
+grep -q "Status: *valid" enable.out || fail "enable output: $(cat enable.out)"
+pass "acme enable: certificate ${first% *} for pbx.test, www.pbx.test; chain verifies against Pebble's root on HTTPS, SIP-TLS and provisioning"
+
+# --- status in the CLI and the API ----------------------------------------------------------------
+ll acme status > status.out
+grep -q "Next renewal: *20" status.out && grep -q "Account: *https://127.0.0.1:$PEBBLE_PORT/" status.out ||
+  fail "acme status: $(cat status.out)"
+token=$(admin_token)
+api=$(curl -sk -H "Authorization: Bearer $token" "$(HTTPS_URL /api/v1/acme)")
+python3 -c 'import json, sys
+a = json.loads(sys.argv[1])
+assert a["enabled"] and a["status"] == "valid" and a["domains"] == ["pbx.test", "www.pbx.test"], a
+assert a["next_renewal_at"] > a["last_success_at"] and a["not_after"] > a["next_renewal_at"], a
+assert "key" not in json.dumps(a).lower().replace("key_type", ""), a' "$api" || fail "API: $api"
+pass "acme status and GET /api/v1/acme: account, serial, next renewal (a third of the lifetime before expiry)"
+
+# --- renewal: an open connection keeps working, new ones get the new certificate ----------------
+python3 - "$HTTPS_PORT" "$WORK" > keepalive.out 2>&1 <<'PY' &
+import os, socket, ssl, sys, time
+port, work = int(sys.argv[1]), sys.argv[2]
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+connection = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="pbx.test")
+def health():
+    connection.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: pbx.test\r\n\r\n")
+    reply = connection.recv(65536).decode()
+    return reply.split("\r\n")[0]
+first = health()
+der = connection.getpeercert(binary_form=True)
+open(os.path.join(work, "keepalive.ready"), "w").close()
+for _ in range(1200):
+    if os.path.exists(os.path.join(work, "renew.done")):
+        break
+    time.sleep(0.1)
+from cryptography import x509
+serial = x509.load_der_x509_certificate(der).serial_number
+print(first.split()[1], health().split()[1], format(serial, "X"))
+PY
+KEEPALIVE=$!
+PIDS+=($KEEPALIVE)
+for _ in $(seq 1 50); do [[ -f keepalive.ready ]] && break; sleep 0.1; done
+[[ -f keepalive.ready ]] || fail "keep-alive client: $(cat keepalive.out)"
+ll acme renew --now --wait 90 > renew.out 2>&1 || fail "acme renew --now: $(cat renew.out)"
+start=$(date +%s.%N)
+second=$first
+for _ in $(seq 1 50); do second=$(served "$HTTPS_PORT"); [[ $second != "$first" ]] && break; sleep 0.1; done
+[[ $second != "$first" ]] || fail "new connections still get serial ${first% *} after the renewal"
+took=$(python3 -c "import time; print(f'{time.time() - $start:.1f}')")
+touch renew.done
+wait "$KEEPALIVE" || fail "keep-alive client: $(cat keepalive.out)"
+read -r before after old_serial < keepalive.out
+[[ $before == 200 && $after == 200 ]] || fail "the keep-alive connection broke: $(cat keepalive.out)"
+[[ $((16#$old_serial)) == $((16#${first%% *})) ]] ||
+  fail "the keep-alive connection was on $old_serial, not the old certificate ${first%% *}"
+eventually verify "$SIP_TLS_PORT" || fail "SIP-TLS after the renewal"
+pass "acme renew --now: new serial ${second% *} on new connections (seen ${took} s after the command returned); a keep-alive connection opened before still answers 200 on the old certificate"
+
+# --- faults: the current certificate stays ---------------------------------------------------------
+set +e
+out=$(ll acme enable --domain pbx.test --email admin@pbx.test --directory "https://127.0.0.1:$(free_port)/dir" \
+  --directory-ca api-ca.pem --challenge-port "$HTTP_PORT" --wait 30 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $out == *"cannot connect"* ]] || fail "ACME server down: exit $rc: $out"
+[[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a failed order changed the served certificate"
+ll acme status | grep -q "Next try:" || fail "status shows no next try: $(ll acme status)"
+set +e
+# localhost resolves here, so the preflight tries it on the challenge port, where nobody listens.
+out=$(ll acme enable --domain localhost --email admin@pbx.test --directory "$DIRECTORY" \
+  --directory-ca api-ca.pem --challenge-port "$(free_port)" --wait 30 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $out == *"preflight"* && $out == *"port"* ]] || fail "unanswered challenge port: exit $rc: $out"
+[[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a failed preflight changed the served certificate"
+pass "faults: ACME server down ('cannot connect'), challenge port not answered (preflight names the port): exit 1, status with the error and the next try, certificate unchanged"
+
+# --- disable: back to the self-signed certificate ----------------------------------------------------
+ll acme disable | grep -q "self-signed certificate is served again" || fail "acme disable"
+back=""
+for _ in $(seq 1 50); do back=$(served "$HTTPS_PORT"); [[ $back == "$self_signed" ]] && break; sleep 0.1; done
+[[ $back == "$self_signed" ]] || fail "after disable: $back, expected the self-signed $self_signed"
+pass "acme disable: new connections get the self-signed certificate again"
