@@ -15,7 +15,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kNonceRetries = 3;
+constexpr int kNonceRetries = 6;  // each with the fresh nonce the rejection brought
 constexpr int kPolls = 60;
 
 // The problem document of a failed request (RFC 7807), as one line for the status and logs.

@@ -148,8 +148,8 @@ int acme_enable(const Config& config, const AcmeEnableInput& input) {
   auto db = open_store(config);
   store::AcmeRepository repository(*db);
   auto record = repository.load(store::kDefaultTenant).value_or(store::AcmeRecord{});
-  // A new directory is a new CA: its account starts afresh.
-  if (record.directory_url != directory) {
+  // A new directory is a new CA: its account starts afresh; so does --new-account.
+  if (record.directory_url != directory || input.new_account) {
     record.account_key_pem.clear();
     record.account_url.clear();
   }

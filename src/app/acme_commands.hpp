@@ -18,6 +18,7 @@ struct AcmeEnableInput {
   bool staging = false;
   std::string key_type = "ecdsa-p256";
   std::int64_t challenge_port = 80;
+  bool new_account = false;  // forget the stored account (deactivated or revoked by the CA)
   std::int64_t wait_seconds = 120;
 };
 

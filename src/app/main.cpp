@@ -176,6 +176,8 @@ int main(int argc, char** argv) {
   acme_enable_cmd->add_option("--key-type", acme.key_type, "ecdsa-p256 (default) or rsa2048");
   acme_enable_cmd->add_option("--challenge-port", acme.challenge_port,
                               "the port the ACME server validates HTTP-01 on (default 80)");
+  acme_enable_cmd->add_flag("--new-account", acme.new_account,
+                            "register a new account (the stored one was deactivated or revoked)");
   acme_enable_cmd->add_option("--wait", acme.wait_seconds, "seconds to wait for the result");
   acme_enable_cmd->callback([&] { run = [&](const Config& c) { return acme_enable(c, acme); }; });
   acme_cmd->add_subcommand("status", "account, certificate, next renewal, last error")

@@ -90,6 +90,8 @@ assert "key" not in json.dumps(a).lower().replace("key_type", ""), a' "$api" || 
 pass "acme status and GET /api/v1/acme: account, serial, next renewal (a third of the lifetime before expiry)"
 
 # --- renewal: an open connection keeps working, new ones get the new certificate ----------------
+# With Force HTTPS on: the challenge stays answerable over plain HTTP.
+ll settings set web.force_https true >/dev/null
 python3 - "$HTTPS_PORT" "$WORK" > keepalive.out 2>&1 <<'PY' &
 import os, socket, ssl, sys, time
 port, work = int(sys.argv[1]), sys.argv[2]
@@ -131,6 +133,55 @@ read -r before after old_serial < keepalive.out
 eventually verify "$SIP_TLS_PORT" || fail "SIP-TLS after the renewal"
 pass "acme renew --now: new serial ${second% *} on new connections (seen ${took} s after the command returned); a keep-alive connection opened before still answers 200 on the old certificate"
 
+# --- restart: the state is in the store --------------------------------------------------------------
+attempted=$(ll acme status | awk -F': *' '/^Last attempt/ {print $2}')
+stop_server
+start_server
+[[ $(served "$HTTPS_PORT") == "$second" ]] || fail "after a restart: $(served "$HTTPS_PORT"), expected $second"
+sleep 1.5
+ll acme status > status.out
+grep -q "Status: *valid" status.out && grep -q "Last attempt: *$attempted" status.out ||
+  fail "after a restart the state changed or a new order went out: $(cat status.out)"
+pass "restart: the same certificate is served, the status kept, no new order"
+
+# --- a deactivated account: a clear error; --new-account registers again ---------------------------
+python3 - "$WORK/var/lockline.db" "$WORK/api-ca.pem" <<'PY' || fail "deactivating the account failed"
+import base64, json, sqlite3, ssl, sys, urllib.error, urllib.request
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+row = sqlite3.connect(sys.argv[1]).execute("SELECT account_key_pem, account_url, directory_url FROM acme").fetchone()
+key = serialization.load_pem_private_key(row[0].encode(), None)
+context = ssl.create_default_context(cafile=sys.argv[2])
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+directory = json.load(urllib.request.urlopen(row[2], context=context))
+for attempt in range(8):  # Pebble rejects 15% of nonces here
+    nonce = urllib.request.urlopen(urllib.request.Request(directory["newNonce"], method="HEAD"),
+                                   context=context).headers["Replay-Nonce"]
+    protected = b64(json.dumps({"alg": "ES256", "kid": row[1], "nonce": nonce, "url": row[1]}).encode())
+    payload = b64(json.dumps({"status": "deactivated"}).encode())
+    r, s = utils.decode_dss_signature(key.sign(f"{protected}.{payload}".encode(), ec.ECDSA(hashes.SHA256())))
+    body = json.dumps({"protected": protected, "payload": payload,
+                       "signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}).encode()
+    request = urllib.request.Request(row[1], data=body, headers={"Content-Type": "application/jose+json"})
+    try:
+        reply = json.load(urllib.request.urlopen(request, context=context))
+        break
+    except urllib.error.HTTPError as e:
+        if b"badNonce" not in e.read():
+            raise
+assert reply["status"] == "deactivated", reply
+PY
+set +e; out=$(ll acme renew --now --wait 30 2>&1); rc=$?; set -e
+[[ $rc == 1 && $out == *"unauthorized"* ]] || fail "renewal with a deactivated account: exit $rc: $out"
+[[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a failed renewal changed the served certificate"
+ll acme enable --domain pbx.test --email admin@pbx.test --directory "$DIRECTORY" --directory-ca api-ca.pem \
+  --challenge-port "$HTTP_PORT" --new-account --wait 90 > new-account.out 2>&1 ||
+  fail "acme enable --new-account: $(cat new-account.out)"
+eventually bash -c "[[ \"\$(openssl s_client -connect 127.0.0.1:$HTTPS_PORT -servername pbx.test </dev/null 2>/dev/null | openssl x509 -noout -serial)\" != \"serial=${second%% *}\" ]]" ||
+  fail "no new certificate after --new-account"
+second=$(served "$HTTPS_PORT")
+pass "deactivated account: renewal fails with Pebble's 'unauthorized' in the status, the certificate stays; enable --new-account gets a new one"
+
 # --- faults: the current certificate stays ---------------------------------------------------------
 set +e
 out=$(ll acme enable --domain pbx.test --email admin@pbx.test --directory "https://127.0.0.1:$(free_port)/dir" \
@@ -146,7 +197,41 @@ out=$(ll acme enable --domain localhost --email admin@pbx.test --directory "$DIR
 set -e
 [[ $rc == 1 && $out == *"preflight"* && $out == *"port"* ]] || fail "unanswered challenge port: exit $rc: $out"
 [[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a failed preflight changed the served certificate"
-pass "faults: ACME server down ('cannot connect'), challenge port not answered (preflight names the port): exit 1, status with the error and the next try, certificate unchanged"
+# An ACME server answering 429 with Retry-After (a stand-in: Pebble has no rate limits): the
+# next try waits at least that long.
+python3 - "$WORK" > limiter.port 2>limiter.log <<'PY' &
+import http.server, os, ssl, sys, threading
+class Limited(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"type":"urn:ietf:params:acme:error:rateLimited","detail":"too many orders"}'
+        self.send_response(429)
+        self.send_header("Retry-After", "3600")
+        self.send_header("Content-Type", "application/problem+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Limited)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(os.path.join(sys.argv[1], "api.pem"), os.path.join(sys.argv[1], "api.key"))
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+PIDS+=($!)
+for _ in $(seq 1 50); do [[ -s limiter.port ]] && break; sleep 0.1; done
+set +e
+out=$(ll acme enable --domain pbx.test --email admin@pbx.test --directory "https://127.0.0.1:$(cat limiter.port)/dir" \
+  --directory-ca api-ca.pem --challenge-port "$HTTP_PORT" --wait 30 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $out == *"HTTP 429"*"too many orders"* ]] || fail "429: exit $rc: $out"
+python3 - "$WORK/var/lockline.db" <<'PY' || fail "the next try does not honour Retry-After: 3600"
+import sqlite3, sys
+retry_at, attempt = sqlite3.connect(sys.argv[1]).execute("SELECT retry_at, last_attempt_at FROM acme").fetchone()
+assert retry_at - attempt >= 3600, (retry_at, attempt)
+PY
+[[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a 429 changed the served certificate"
+pass "faults: ACME server down ('cannot connect'), challenge port not answered (preflight names the port), 429 (next try after its Retry-After): exit 1, status with the error and the next try, certificate unchanged"
 
 # --- disable: back to the self-signed certificate ----------------------------------------------------
 ll acme disable | grep -q "self-signed certificate is served again" || fail "acme disable"
