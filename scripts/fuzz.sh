@@ -13,7 +13,7 @@ flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer"
 CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DLOCKLINE_FUZZ=ON -DLOCKLINE_TESTS=OFF -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-targets=(http_request config certificate settings sip_message sdp srtp provisioning)
+targets=(http_request config certificate settings sip_message sdp srtp provisioning url)
 cmake --build "$dir" -j 2 --target "${targets[@]/#/fuzz_}"
 
 for target in "${targets[@]}"; do

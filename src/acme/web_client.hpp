@@ -8,17 +8,10 @@
 #include <string>
 #include <string_view>
 
+#include "acme/url.hpp"
 #include "core/result.hpp"
 
 namespace lockline::acme {
-
-struct Url {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without brackets
-  std::string port;
-  std::string target;  // path and query, at least "/"
-};
-Result<Url> parse_url(std::string_view text);
 
 struct WebReply {
   int status = 0;

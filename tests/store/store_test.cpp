@@ -2,10 +2,13 @@
 
 #include <filesystem>
 
+#include "store/acme_repository.hpp"
 #include "store/call_repository.hpp"
 #include "store/certificate_repository.hpp"
 #include "store/credential_repository.hpp"
+#include "store/handset_repository.hpp"
 #include "store/migrations.hpp"
+#include "store/provisioning_audit_repository.hpp"
 #include "store/settings_repository.hpp"
 #include "store/tenant_repository.hpp"
 
@@ -34,9 +37,9 @@ class StoreTest : public ::testing::Test {
 
 TEST_F(StoreTest, MigratesOnceAndKeepsTheVersion) {
   auto db = open();
-  EXPECT_EQ(schema_version(*db), 3);
+  EXPECT_EQ(schema_version(*db), 5);
   migrate(*db);
-  EXPECT_EQ(schema_version(*db), 3);
+  EXPECT_EQ(schema_version(*db), 5);
   auto count = db->prepare("SELECT count(*) FROM tenants");
   ASSERT_TRUE(count.step());
   EXPECT_EQ(count.integer(0), 1);
@@ -127,6 +130,87 @@ TEST_F(StoreTest, ActiveCallsAreReplacedAsAWhole) {
   EXPECT_EQ(listed[0].packets_in, 5);
   calls.replace({});
   EXPECT_TRUE(calls.list(kDefaultTenant).empty());
+}
+
+TEST_F(StoreTest, TheFirstCertificateOfAHandsetIsPinnedAndStaysUntilReset) {
+  auto db = open();
+  HandsetRepository handsets(*db);
+  HandsetRecord handset;
+  handset.mac = "001565aabbcc";
+  handset.tenant_id = kDefaultTenant;
+  handset.manufacturer = "yealink";
+  handset.model = "T54W";
+  handset.extension = "1001";
+  ASSERT_TRUE(handsets.add(handset));
+  EXPECT_FALSE(handsets.add(handset));  // one MAC, one handset
+  const auto revision = handsets.revision();
+  EXPECT_EQ(handsets.pin_certificate("001565aabbcc", "AA:01"), "AA:01");
+  EXPECT_EQ(handsets.pin_certificate("001565aabbcc", "BB:02"), "AA:01");  // the first one stays
+  EXPECT_GT(handsets.revision(), revision);
+  handsets.record_fetch("001565aabbcc", 1234);
+  EXPECT_EQ(handsets.find("001565aabbcc")->last_fetch_at, 1234);
+  EXPECT_TRUE(handsets.reset_trust("001565aabbcc"));
+  EXPECT_EQ(handsets.pin_certificate("001565aabbcc", "BB:02"), "BB:02");
+  EXPECT_TRUE(handsets.remove("001565aabbcc"));
+  EXPECT_FALSE(handsets.find("001565aabbcc"));
+}
+
+TEST_F(StoreTest, TheProvisioningAuditKeepsTheNewestRows) {
+  auto db = open();
+  ProvisioningAuditRepository audit(*db);
+  std::vector<ProvisioningAuditRecord> records(3);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i].at = static_cast<std::int64_t>(i);
+    records[i].file = "f" + std::to_string(i);
+    records[i].status = 200;
+  }
+  audit.append(records);
+  const auto latest = audit.latest(2);
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].file, "f1");  // oldest first
+  EXPECT_EQ(latest[1].file, "f2");
+}
+
+TEST_F(StoreTest, AcmeStateWrittenByTheServerLeavesTheAdministratorsRequestAlone) {
+  auto db = open();
+  AcmeRepository acme(*db);
+  AcmeRecord request;
+  request.tenant_id = kDefaultTenant;
+  request.enabled = true;
+  request.domains = "pbx.example.com";
+  request.email = "admin@example.com";
+  request.directory_url = "https://acme.example/dir";
+  request.key_type = "ecdsa-p256";
+  request.renew_requested = true;
+  request.status = "pending";
+  acme.save_request(request);
+  auto attempt = *acme.load(kDefaultTenant);  // the server starts an attempt...
+  request.enabled = false;                    // ...the administrator disables meanwhile...
+  request.status = "disabled";
+  acme.save_request(request);
+  attempt.status = "valid";  // ...and the attempt succeeds
+  attempt.renew_requested = false;
+  attempt.certificate_serial = "01";
+  acme.save_state(attempt);
+  const auto now = *acme.load(kDefaultTenant);
+  EXPECT_FALSE(now.enabled);
+  EXPECT_EQ(now.status, "disabled");
+  EXPECT_EQ(now.certificate_serial, "01");
+  EXPECT_FALSE(now.renew_requested);
+}
+
+TEST_F(StoreTest, DisablingAcmeBringsBackTheLatestOtherCertificates) {
+  auto db = open();
+  CertificateRepository certificates(*db);
+  certificates.replace_active(kDefaultTenant,
+                              {{0, "self-signed", "E", "k", 0}, {0, "self-signed", "R", "k", 0}});
+  EXPECT_FALSE(certificates.reactivate_latest_except(kDefaultTenant, "self-signed"));
+  certificates.replace_active(kDefaultTenant, {{0, "acme", "A", "k", 0}});
+  ASSERT_TRUE(certificates.reactivate_latest_except(kDefaultTenant, "acme"));
+  const auto active = certificates.active(kDefaultTenant);
+  ASSERT_EQ(active.size(), 2u);
+  EXPECT_EQ(active[0].chain_pem, "E");
+  EXPECT_EQ(active[1].chain_pem, "R");
 }
 
 }  // namespace
