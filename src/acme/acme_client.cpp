@@ -5,8 +5,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
-#include <cstdlib>
 
 namespace lockline::acme {
 
@@ -17,6 +18,26 @@ namespace {
 
 constexpr int kNonceRetries = 6;  // each with the fresh nonce the rejection brought
 constexpr int kPolls = 60;
+
+// Retry-After in seconds, at most a week (an absurd value must not overflow a schedule); the
+// HTTP-date form counts as "no advice".
+std::int64_t retry_after_seconds(const std::string& text) {
+  constexpr std::int64_t kWeek = 7 * 24 * 3600;
+  std::int64_t seconds = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return 0;
+    seconds = std::min(kWeek, seconds * 10 + (c - '0'));
+  }
+  return seconds;
+}
+
+// A nonce goes into the protected header as is: only base64url (RFC 8555 §6.5.1).
+bool valid_nonce(const std::string& nonce) {
+  return !nonce.empty() && nonce.size() <= 512 &&
+         std::all_of(nonce.begin(), nonce.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+         });
+}
 
 // The problem document of a failed request (RFC 7807), as one line for the status and logs.
 Error problem(const WebReply& reply, const std::string& doing) {
@@ -35,7 +56,7 @@ Error problem(const WebReply& reply, const std::string& doing) {
       make_error(doing + ": HTTP " + std::to_string(reply.status) +
                      (type.empty() ? "" : " " + type) + (detail.empty() ? "" : " (" + detail + ")"),
                  "acme", reply.status == 429 ? ErrorKind::throttled : ErrorKind::internal);
-  if (!reply.retry_after.empty()) error.retry_after_seconds = std::atoll(reply.retry_after.c_str());
+  error.retry_after_seconds = retry_after_seconds(reply.retry_after);
   return error;
 }
 
@@ -121,7 +142,9 @@ asio::awaitable<Result<std::string>> AcmeClient::nonce() {
   if (!nonce_.empty()) co_return std::exchange(nonce_, std::string());
   auto reply = co_await web_.fetch("HEAD", directory_["newNonce"]);
   if (!reply) co_return reply.error();
-  if (reply->replay_nonce.empty()) co_return make_error("the ACME server gave no nonce");
+  if (!valid_nonce(reply->replay_nonce)) {
+    co_return make_error("the ACME server gave no usable nonce");
+  }
   co_return reply->replay_nonce;
 }
 
@@ -132,7 +155,7 @@ asio::awaitable<Result<WebReply>> AcmeClient::post(const std::string& url,
     if (!fresh) co_return fresh.error();
     auto reply = co_await web_.fetch("POST", url, key_.sign(payload, url, *fresh, account_url_));
     if (!reply) co_return reply.error();
-    nonce_ = reply->replay_nonce;
+    nonce_ = valid_nonce(reply->replay_nonce) ? reply->replay_nonce : std::string();
     // RFC 8555 §6.5: a rejected nonce comes with a fresh one; try again with it.
     if (attempt < kNonceRetries && is_problem(*reply, "urn:ietf:params:acme:error:badNonce")) {
       continue;
@@ -171,8 +194,7 @@ asio::awaitable<Result<std::string>> AcmeClient::poll(const std::string& url, co
     if (!object) co_return object.error();
     const auto status = text(*object, "status");
     if (status != "pending" && status != "processing") co_return reply->body;
-    const auto wait =
-        reply->retry_after.empty() ? 1 : std::clamp(std::atoi(reply->retry_after.c_str()), 1, 10);
+    const auto wait = std::clamp<std::int64_t>(retry_after_seconds(reply->retry_after), 1, 10);
     co_await sleep_for(std::chrono::seconds(wait));
   }
   co_return make_error(std::string("the ") + what + " stayed pending for too long");
@@ -241,8 +263,9 @@ asio::awaitable<Result<IssuedCertificate>> AcmeClient::order(
       forget_tokens();
       co_return result.error();
     }
-    if (result->find("\"status\":\"valid\"") == std::string::npos &&
-        result->find("\"status\": \"valid\"") == std::string::npos) {
+    json::error_code parse_error;
+    const auto polled = json::parse(*result, parse_error);
+    if (parse_error || !polled.is_object() || text(polled.as_object(), "status") != "valid") {
       forget_tokens();
       // The challenge's error says what the server saw (connection refused, 404, ...).
       std::string detail;

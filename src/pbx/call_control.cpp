@@ -82,6 +82,19 @@ std::string suite_of(const std::optional<media::SrtpMasterKey>& key) {
   return key ? std::string(media::srtp_suite_spec(key->suite()).name) : std::string();
 }
 
+// Whether a request comes over the flow of the phone on a leg: the same transport and address.
+// A TCP or TLS phone may have reconnected (a new connection), a UDP phone may have a new port.
+bool same_phone(const sip::Peer& a, const sip::Peer& b) {
+  return a.transport == b.transport && a.address == b.address;
+}
+
+// Held calls (RFC 3264 §8.4) may carry no media in either direction for as long as they like.
+bool on_hold(const PhoneMedia& media) {
+  return std::any_of(media.attributes.begin(), media.attributes.end(), [](const auto& a) {
+    return a == "inactive" || a == "sendonly" || a == "recvonly";
+  });
+}
+
 std::string warning(std::string_view text) {
   return "Warning: 399 lockline \"" + std::string(text) + "\"\r\n";
 }
@@ -249,7 +262,8 @@ void CallControl::tick() {
           call->interval = std::min<Clock::duration>(call->interval * 2, kT2);
           call->resend_at = now + call->interval;
         }
-      } else if (check_media && call->state == Call::State::confirmed && call->media) {
+      } else if (check_media && call->state == Call::State::confirmed && call->media &&
+                 !on_hold(call->a_media) && !on_hold(call->b_media)) {
         const auto packets = call->media->stats(0).packets_in + call->media->stats(1).packets_in;
         if (packets != call->media_packets || call->media_moved_at == Clock::time_point{}) {
           call->media_packets = packets;
@@ -782,6 +796,11 @@ void CallControl::on_reinvite(const sip::Message& request, const sip::Peer& peer
     }
     return;
   }
+  // Only the phone on the leg may change its media: the dialog's tags and Call-ID are no secret
+  // from whoever sees the signalling.
+  if (!same_phone(peer, leg == kCaller ? call.a_peer : call.winner->peer)) {
+    return respond(request, peer, 403, "Not From The Phone On This Call", {}, {}, false);
+  }
   if (call.reinvite && call.reinvite->leg == leg) {
     // Its previous re-INVITE is still being answered (§14.2).
     return respond(request, peer, 500, "Server Internal Error", "Retry-After: 1\r\n");
@@ -842,13 +861,14 @@ void CallControl::on_reinvite_response(Call& call, const sip::Message& response)
   }
   const int other = 1 - pending.leg;
   const sip::Peer& other_peer = other == kCaller ? call.a_peer : call.winner->peer;
+  // A 2xx may name a new remote target (§12.2.1.2): the ACK goes there already.
+  if (const auto target = uri_of(response.header(sip::HeaderId::contact)); !target.empty()) {
+    (other == kCaller ? call.a_remote_target : call.winner->remote_target) = target;
+  }
   call.reinvite_ack =
       dialog_request(call, other, "ACK", pending.cseq, "z9hG4bK" + random_token(12));
   call.reinvite_ack_to = other_peer;
   server_.send(other_peer, call.reinvite_ack);
-  if (const auto target = uri_of(response.header(sip::HeaderId::contact)); !target.empty()) {
-    (other == kCaller ? call.a_remote_target : call.winner->remote_target) = target;
-  }
 
   auto answer = read_phone_media(response.body());
   const auto& offered = other == kCaller ? call.a_key : call.winner->key;

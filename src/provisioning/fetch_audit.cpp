@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "store/handset_repository.hpp"
-
 namespace lockline::provisioning {
 
 void FetchAudit::record(store::ProvisioningAuditRecord record) {
@@ -26,10 +24,6 @@ void FetchAudit::flush(store::Database& db) {
   if (dropped) spdlog::warn("provisioning audit: {} fetch record(s) dropped (queue full)", dropped);
   if (records.empty()) return;
   store::ProvisioningAuditRepository(db).append(records);
-  store::HandsetRepository handsets(db);
-  for (const auto& r : records) {
-    if (r.status == 200 && !r.mac.empty()) handsets.record_fetch(r.mac, r.at);
-  }
 }
 
 }  // namespace lockline::provisioning

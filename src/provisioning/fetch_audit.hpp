@@ -16,7 +16,7 @@ class FetchAudit {
   static constexpr std::size_t kCapacity = 20000;
 
   void record(store::ProvisioningAuditRecord record);
-  // Writes what was recorded, and each served handset's time of last fetch.
+  // Writes what was recorded, and each served handset's time of last fetch, in one transaction.
   void flush(store::Database& db);
 
  private:

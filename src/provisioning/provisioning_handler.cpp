@@ -73,12 +73,12 @@ asio::awaitable<http::Response> ProvisioningHandler::handle(http::Request& reque
   const auto* certificate = context.client_certificate.get();
   if (certificate) {
     audit.certificate_subject = certificate->subject.substr(0, 256);
-    audit.certificate_serial = certificate->serial;
+    audit.certificate_serial = certificate->serial.substr(0, 64);  // serials are <= 20 bytes
   }
   const auto version = request.version();
   const auto answer = [&](Status status, std::string reason) {
     audit.status = static_cast<std::int64_t>(status);
-    audit.reason = reason;
+    audit.reason = reason.substr(0, 300);
     s_.audit.record(std::move(audit));
     return http::error_response(status, reason, {}, version);
   };

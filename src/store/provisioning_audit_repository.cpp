@@ -1,5 +1,8 @@
 #include "store/provisioning_audit_repository.hpp"
 
+#include <algorithm>
+#include <map>
+
 namespace lockline::store {
 
 void ProvisioningAuditRepository::append(const std::vector<ProvisioningAuditRecord>& records) {
@@ -27,6 +30,16 @@ void ProvisioningAuditRepository::append(const std::vector<ProvisioningAuditReco
            "?1")
         .bind(1, kKeep)
         .run();
+    // The handsets served: their time of last fetch, once per handset.
+    std::map<std::string, std::int64_t> served;
+    for (const auto& r : records) {
+      if (r.status == 200 && !r.mac.empty()) served[r.mac] = std::max(served[r.mac], r.at);
+    }
+    auto fetched = db_.prepare("UPDATE handsets SET last_fetch_at = ?2 WHERE mac = ?1");
+    for (const auto& [mac, at] : served) {
+      fetched.reset();
+      fetched.bind(1, mac).bind(2, at).run();
+    }
   });
 }
 

@@ -27,6 +27,7 @@ class ProvisioningAuditRepository {
 
   explicit ProvisioningAuditRepository(Database& db) : db_(db) {}
 
+  // With the served handsets' time of last fetch, in one transaction.
   void append(const std::vector<ProvisioningAuditRecord>& records);
   // The newest `limit` rows, oldest first.
   std::vector<ProvisioningAuditRecord> latest(std::int64_t limit);

@@ -368,6 +368,16 @@ def reinvites(a_transport, b_transport):
     print(f"ok: hold ({a_transport} caller, {b_transport} callee): sendonly offered on, "
           "recvonly answered back, same ports and keys")
 
+    # The dialog's identifiers from elsewhere (another transport or host): refused, nothing moves.
+    intruder = Phone("1001", "udp" if a_transport != "udp" else "tcp", register=False)
+    stranger = Dialog(intruder, call.call_id, call.from_header, ok.header("to"), a_side.target,
+                      a_side.cseq)
+    stranger.reinvite(sdp(intruder.rtp_port))
+    refused = intruder.next("a re-INVITE from another flow", *conns, status=403)
+    stranger.ack(refused.status)
+    expect(b.conn.receive(timeout=0.5) is None, "nothing reached 1002", *conns)
+    print("ok: a re-INVITE with the call's identifiers from another flow gets 403")
+
     # Resume from 1001 while 1002 sends a re-INVITE of its own: 1002's gets 491 (glare).
     a_side.reinvite(sdp(a.rtp_port, a.key, "sendrecv", 3))
     reinvite, _ = offered_on(b, "the resume reaches 1002", offer_b["port"], offer_b["key"],
