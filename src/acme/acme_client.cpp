@@ -151,6 +151,7 @@ asio::awaitable<Result<std::string>> AcmeClient::nonce() {
 asio::awaitable<Result<WebReply>> AcmeClient::post(const std::string& url,
                                                    const std::string& payload) {
   for (int attempt = 0;; ++attempt) {
+    if (stop_) co_return make_error("stopped: the server is shutting down");
     auto fresh = co_await nonce();
     if (!fresh) co_return fresh.error();
     auto reply = co_await web_.fetch("POST", url, key_.sign(payload, url, *fresh, account_url_));

@@ -4,6 +4,7 @@
 // Each step is a coroutine; errors carry the server's problem detail and its Retry-After.
 #include <boost/asio/awaitable.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -37,8 +38,12 @@ struct IssuedCertificate {
 
 class AcmeClient {
  public:
-  AcmeClient(WebClient web, AccountKey key, std::string account_url)
-      : web_(std::move(web)), key_(std::move(key)), account_url_(std::move(account_url)) {}
+  // `stop` set: every step ends at its next request or poll (the server is shutting down).
+  AcmeClient(WebClient web, AccountKey key, std::string account_url, const std::atomic<bool>& stop)
+      : web_(std::move(web)),
+        key_(std::move(key)),
+        account_url_(std::move(account_url)),
+        stop_(stop) {}
 
   boost::asio::awaitable<Status> load_directory(const std::string& url);
   // Creates the account (terms agreed) or finds the existing one for this key; its URL.
@@ -58,6 +63,7 @@ class AcmeClient {
   std::string account_url_;
   std::map<std::string, std::string> directory_;  // newNonce, newAccount, newOrder, ...
   std::string nonce_;
+  const std::atomic<bool>& stop_;
 };
 
 }  // namespace lockline::acme

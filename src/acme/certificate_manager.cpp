@@ -138,7 +138,10 @@ asio::awaitable<void> CertificateManager::attempt(store::AcmeRecord record) {
     record.last_error = error.message;
     ++record.failures;
     record.retry_at = now + backoff(record.failures, error.retry_after_seconds);
-    store::AcmeRepository(db_).save_state(record);
+    if (!store::AcmeRepository(db_).save_state(record)) {
+      spdlog::info("ACME: the request changed during the attempt; trying the new one");
+      return;
+    }
     spdlog::warn("ACME: {} (try {} failed; next try in {} s; the current certificate stays)",
                  error.message, record.failures, record.retry_at - now);
   };
@@ -151,7 +154,7 @@ asio::awaitable<void> CertificateManager::attempt(store::AcmeRecord record) {
   auto key = record.account_key_pem.empty() ? Result<AccountKey>(AccountKey::generate())
                                             : AccountKey::from_pem(record.account_key_pem);
   if (!key) co_return fail(key.error());
-  AcmeClient client(WebClient(record.directory_ca_pem), *key, record.account_url);
+  AcmeClient client(WebClient(record.directory_ca_pem), *key, record.account_url, stopping_);
   if (auto loaded = co_await client.load_directory(record.directory_url); !loaded) {
     co_return fail(loaded.error());
   }
@@ -169,9 +172,12 @@ asio::awaitable<void> CertificateManager::attempt(store::AcmeRecord record) {
   if (!info) co_return fail(info.error());
 
   // The new certificate replaces the active set in one transaction; the listeners pick it up.
-  // Unless ACME was switched off meanwhile: then the certificate it went back to stays.
+  // Unless the request changed meanwhile (ACME switched off, other domains, another CA): then
+  // this certificate is not what is wanted.
   if (const auto now_wanted = store::AcmeRepository(db_).load(record.tenant_id);
-      !now_wanted || !now_wanted->enabled) {
+      !now_wanted || !now_wanted->enabled ||
+      now_wanted->request_generation != record.request_generation) {
+    spdlog::info("ACME: the request changed during the attempt; its certificate is not used");
     co_return;
   }
   store::CertificateRepository(db_).replace_active(

@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -31,6 +32,8 @@ class CertificateManager {
 
   // Looks once a second whether issuing or renewing is due, until the timer is cancelled.
   boost::asio::awaitable<void> run(boost::asio::steady_timer& timer);
+  // From any thread: an attempt under way ends at its next request (shutdown).
+  void stop() { stopping_ = true; }
 
  private:
   boost::asio::awaitable<void> attempt(store::AcmeRecord record);
@@ -41,6 +44,7 @@ class CertificateManager {
   store::Database& db_;
   ChallengeResponder& responder_;
   std::string http_base_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace lockline::acme

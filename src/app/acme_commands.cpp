@@ -83,16 +83,17 @@ void print_status(const store::AcmeRecord& r) {
   if (!r.last_warning.empty()) std::cout << "Warning:          " << r.last_warning << "\n";
 }
 
-// Waits for the server's attempt that follows `since`: 0 when it succeeded, 1 otherwise.
-int wait_for_server(store::Database& db, std::int64_t since, std::int64_t seconds) {
+// Waits for the server's result for request `generation`: 0 when it succeeded, 1 otherwise.
+int wait_for_server(store::Database& db, std::int64_t generation, std::int64_t seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   while (std::chrono::steady_clock::now() < deadline) {
     const auto r = store::AcmeRepository(db).load(store::kDefaultTenant);
-    if (r && r->last_attempt_at >= since && !r->renew_requested && r->status == "valid") {
+    const bool answered = r && r->attempt_generation >= generation;
+    if (answered && r->status == "valid") {
       print_status(*r);
       return 0;
     }
-    if (r && r->last_attempt_at >= since && r->status == "error") {
+    if (answered && r->status == "error") {
       print_status(*r);
       std::cerr << "error: " << r->last_error << "\n";
       return 1;
@@ -149,10 +150,7 @@ int acme_enable(const Config& config, const AcmeEnableInput& input) {
   store::AcmeRepository repository(*db);
   auto record = repository.load(store::kDefaultTenant).value_or(store::AcmeRecord{});
   // A new directory is a new CA: its account starts afresh; so does --new-account.
-  if (record.directory_url != directory || input.new_account) {
-    record.account_key_pem.clear();
-    record.account_url.clear();
-  }
+  const bool new_account = record.directory_url != directory || input.new_account;
   record.tenant_id = store::kDefaultTenant;
   record.enabled = true;
   record.domains = domains;
@@ -163,15 +161,11 @@ int acme_enable(const Config& config, const AcmeEnableInput& input) {
   record.challenge_port = input.challenge_port;
   record.renew_requested = true;
   record.status = "pending";
-  record.retry_at = 0;
-  record.failures = 0;
-  record.last_error.clear();
-  const auto since = store::unix_now();
-  repository.save_request(record);
+  const auto generation = repository.save_request(record, new_account);
   std::cout << "ACME enabled for " << domains << " with " << directory
             << "; the server is ordering the certificate...\n"
             << std::flush;
-  return wait_for_server(*db, since, input.wait_seconds);
+  return wait_for_server(*db, generation, input.wait_seconds);
 }
 
 int acme_status(const Config& config) {
@@ -214,11 +208,9 @@ int acme_renew(const Config& config, std::int64_t wait_seconds) {
     return exit_code(make_error("ACME is not enabled (lockline acme enable ...)", "acme"));
   }
   record->renew_requested = true;
-  record->retry_at = 0;
-  const auto since = store::unix_now();
-  repository.save_request(*record);
+  const auto generation = repository.save_request(*record);
   std::cout << "renewal requested; the server is ordering a new certificate...\n" << std::flush;
-  return wait_for_server(*db, since, wait_seconds);
+  return wait_for_server(*db, generation, wait_seconds);
 }
 
 }  // namespace lockline::app

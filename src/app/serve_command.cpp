@@ -278,6 +278,7 @@ int serve(const Config& config, const ServeOptions& options) {
   asio::signal_set signals(pool.main(), SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code&, int signal) {
     spdlog::info("signal {}: shutting down", signal);
+    certificate_manager.stop();
     server.stop();
     provisioning_server.stop();
     sip_server.stop();

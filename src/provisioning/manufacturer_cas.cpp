@@ -33,16 +33,12 @@ Result<std::vector<store::ProvisioningCaRecord>> ManufacturerCas::add(
         {0, manufacturer, info.sha256_fingerprint, info.subject, info.not_after, tls::to_pem(one)});
   }
   store::ProvisioningCaRepository repository(db_);
-  for (const auto& record : records) {
-    for (const auto& stored : repository.list()) {
-      if (stored.fingerprint == record.fingerprint) {
-        return make_error("FILE: " + record.subject + " is there already (CA " +
-                              std::to_string(stored.id) + ", " + stored.manufacturer + ")",
-                          "FILE", ErrorKind::conflict);
-      }
-    }
+  std::int64_t existing = 0;
+  if (!repository.add_all(records, &existing)) {
+    return make_error(
+        "FILE: a certificate in it is there already (CA " + std::to_string(existing) + ")", "FILE",
+        ErrorKind::conflict);
   }
-  for (auto& record : records) repository.add(record);
   return records;
 }
 

@@ -25,6 +25,9 @@ struct AcmeRecord {
   std::int64_t not_after = 0, next_renewal_at = 0, retry_at = 0, failures = 0;
   std::string last_error, last_warning;
   std::int64_t last_attempt_at = 0, last_success_at = 0;
+  // Each request of the administrator's counts up; the server's result is kept only for the
+  // request it worked on, so a change made during an attempt is never overwritten by it.
+  std::int64_t request_generation = 0, attempt_generation = 0;
 };
 
 class AcmeRepository {
@@ -32,12 +35,14 @@ class AcmeRepository {
   explicit AcmeRepository(Database& db) : db_(db) {}
 
   std::optional<AcmeRecord> load(std::int64_t tenant_id);
-  // The administrator's side (the CLI): the request, its account (cleared for a new directory)
-  // and a fresh start of the retries. Creates the row.
-  void save_request(const AcmeRecord& record);
-  // The server's side: account, status, certificate, schedule, errors. Leaves the request (a
-  // `disable` during an attempt stays disabled) except renew_requested, cleared on success.
-  void save_state(const AcmeRecord& record);
+  // The administrator's side (the CLI): the request and a fresh start of the retries, the account
+  // forgotten when `clear_account` (a new directory, --new-account). Creates the row. Returns
+  // the request's generation.
+  std::int64_t save_request(const AcmeRecord& record, bool clear_account = false);
+  // The server's side: account, status, certificate, schedule, errors, renew_requested, for the
+  // request generation it worked on. False, and nothing written, when the request has changed
+  // since (the next attempt is for the new one).
+  bool save_state(const AcmeRecord& record);
 
  private:
   Database& db_;

@@ -205,7 +205,9 @@ CREATE TABLE acme (
   last_error TEXT NOT NULL DEFAULT '',
   last_warning TEXT NOT NULL DEFAULT '',
   last_attempt_at INTEGER NOT NULL DEFAULT 0,
-  last_success_at INTEGER NOT NULL DEFAULT 0
+  last_success_at INTEGER NOT NULL DEFAULT 0,
+  request_generation INTEGER NOT NULL DEFAULT 1,
+  attempt_generation INTEGER NOT NULL DEFAULT 0
 );
 )sql",
 };

@@ -2,18 +2,19 @@
 
 namespace lockline::store {
 
-bool ProvisioningCaRepository::add(ProvisioningCaRecord& ca, std::int64_t* existing) {
-  auto lock = db_.lock();
-  auto exists = db_.prepare("SELECT id FROM provisioning_cas WHERE fingerprint = ?1");
+namespace {
+
+bool insert_ca(Database& db, ProvisioningCaRecord& ca, std::int64_t* existing) {
+  auto exists = db.prepare("SELECT id FROM provisioning_cas WHERE fingerprint = ?1");
   exists.bind(1, ca.fingerprint);
   if (exists.step()) {
     if (existing) *existing = exists.integer(0);
     return false;
   }
   ca.created_at = unix_now();
-  db_.prepare(
-         "INSERT INTO provisioning_cas (manufacturer, fingerprint, subject, not_after, pem, "
-         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+  db.prepare(
+        "INSERT INTO provisioning_cas (manufacturer, fingerprint, subject, not_after, pem, "
+        "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
       .bind(1, ca.manufacturer)
       .bind(2, ca.fingerprint)
       .bind(3, ca.subject)
@@ -21,7 +22,31 @@ bool ProvisioningCaRepository::add(ProvisioningCaRecord& ca, std::int64_t* exist
       .bind(5, ca.pem)
       .bind(6, ca.created_at)
       .run();
-  ca.id = db_.last_insert_id();
+  ca.id = db.last_insert_id();
+  return true;
+}
+
+struct Refused {};
+
+}  // namespace
+
+bool ProvisioningCaRepository::add(ProvisioningCaRecord& ca, std::int64_t* existing) {
+  auto lock = db_.lock();
+  return insert_ca(db_, ca, existing);
+}
+
+bool ProvisioningCaRepository::add_all(std::vector<ProvisioningCaRecord>& cas,
+                                       std::int64_t* existing) {
+  auto lock = db_.lock();
+  try {
+    in_transaction(db_, [&] {
+      for (auto& ca : cas) {
+        if (!insert_ca(db_, ca, existing)) throw Refused{};  // rolls back the ones before
+      }
+    });
+  } catch (const Refused&) {
+    return false;
+  }
   return true;
 }
 

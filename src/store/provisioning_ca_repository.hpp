@@ -26,6 +26,8 @@ class ProvisioningCaRepository {
   // False (nothing stored) when a CA with that fingerprint is there already; its id then in
   // `existing`.
   bool add(ProvisioningCaRecord& ca, std::int64_t* existing = nullptr);
+  // All or none, in one transaction; false (nothing stored) when one of them is there already.
+  bool add_all(std::vector<ProvisioningCaRecord>& cas, std::int64_t* existing = nullptr);
   bool remove(std::int64_t id);
   std::vector<ProvisioningCaRecord> list();
   std::int64_t revision();  // moves with every change

@@ -16,7 +16,11 @@ std::vector<std::pair<std::string, std::string>> name_fields(X509_NAME* name) {
     const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
     unsigned char* utf8 = nullptr;
     const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
-    if (length < 0) continue;
+    if (length < 0) {
+      // Kept, empty: a field that cannot be read still counts (a second CN must not hide).
+      fields.emplace_back(nid == NID_undef ? "?" : OBJ_nid2sn(nid), std::string());
+      continue;
+    }
     fields.emplace_back(
         nid == NID_undef ? "?" : OBJ_nid2sn(nid),
         std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length)));

@@ -171,7 +171,7 @@ TEST_F(StoreTest, TheProvisioningAuditKeepsTheNewestRows) {
   EXPECT_EQ(latest[1].file, "f2");
 }
 
-TEST_F(StoreTest, AcmeStateWrittenByTheServerLeavesTheAdministratorsRequestAlone) {
+TEST_F(StoreTest, AnAcmeResultForAnOlderRequestIsDropped) {
   auto db = open();
   AcmeRepository acme(*db);
   AcmeRecord request;
@@ -183,20 +183,26 @@ TEST_F(StoreTest, AcmeStateWrittenByTheServerLeavesTheAdministratorsRequestAlone
   request.key_type = "ecdsa-p256";
   request.renew_requested = true;
   request.status = "pending";
-  acme.save_request(request);
+  const auto first = acme.save_request(request);
   auto attempt = *acme.load(kDefaultTenant);  // the server starts an attempt...
-  request.enabled = false;                    // ...the administrator disables meanwhile...
+  EXPECT_EQ(attempt.request_generation, first);
+  attempt.account_url = "https://acme.example/acct/1";
+  EXPECT_TRUE(acme.save_state(attempt));  // (its new account is kept)
+  request.enabled = false;                // ...the administrator disables meanwhile...
   request.status = "disabled";
-  acme.save_request(request);
-  attempt.status = "valid";  // ...and the attempt succeeds
+  EXPECT_GT(acme.save_request(request), first);
+  attempt.status = "valid";  // ...and the attempt succeeds: too late
   attempt.renew_requested = false;
   attempt.certificate_serial = "01";
-  acme.save_state(attempt);
+  EXPECT_FALSE(acme.save_state(attempt));
   const auto now = *acme.load(kDefaultTenant);
   EXPECT_FALSE(now.enabled);
   EXPECT_EQ(now.status, "disabled");
-  EXPECT_EQ(now.certificate_serial, "01");
-  EXPECT_FALSE(now.renew_requested);
+  EXPECT_EQ(now.certificate_serial, "");
+  EXPECT_EQ(now.account_url, "https://acme.example/acct/1");
+  EXPECT_EQ(now.attempt_generation, first);
+  acme.save_request(request, true);  // --new-account
+  EXPECT_EQ(acme.load(kDefaultTenant)->account_url, "");
 }
 
 TEST_F(StoreTest, DisablingAcmeBringsBackTheLatestOtherCertificates) {
