@@ -138,6 +138,22 @@ asio::awaitable<Status> AcmeClient::load_directory(const std::string& url) {
   co_return ok();
 }
 
+bool AcmeClient::offers_renewal_info() const {
+  const auto it = directory_.find("renewalInfo");
+  return it != directory_.end() && !it->second.empty();
+}
+
+asio::awaitable<Result<RenewalWindow>> AcmeClient::renewal_info(const std::string& certificate_pem,
+                                                                std::int64_t& retry_after) {
+  auto id = ari_cert_id(certificate_pem);
+  if (!id) co_return id.error();
+  auto reply = co_await web_.fetch("GET", directory_["renewalInfo"] + "/" + *id);
+  if (!reply) co_return reply.error();
+  retry_after = retry_after_seconds(reply->retry_after);
+  if (reply->status != 200) co_return problem(*reply, "fetching the renewal information");
+  co_return parse_renewal_info(reply->body);
+}
+
 asio::awaitable<Result<std::string>> AcmeClient::nonce() {
   if (!nonce_.empty()) co_return std::exchange(nonce_, std::string());
   auto reply = co_await web_.fetch("HEAD", directory_["newNonce"]);

@@ -14,6 +14,7 @@
 
 #include "acme/csr.hpp"
 #include "acme/jose.hpp"
+#include "acme/renewal_info.hpp"
 #include "acme/web_client.hpp"
 #include "core/result.hpp"
 
@@ -51,6 +52,11 @@ class AcmeClient {
   boost::asio::awaitable<Result<IssuedCertificate>> order(const std::vector<std::string>& domains,
                                                           KeyType key_type,
                                                           ChallengeResponder& responder);
+  // ACME Renewal Information (RFC 9773), when the directory offers it.
+  bool offers_renewal_info() const;
+  // The suggested window for the certificate; `retry_after` is when to ask again (seconds).
+  boost::asio::awaitable<Result<RenewalWindow>> renewal_info(const std::string& certificate_pem,
+                                                             std::int64_t& retry_after);
 
  private:
   boost::asio::awaitable<Result<WebReply>> post(const std::string& url, const std::string& payload);

@@ -24,8 +24,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::int64_t kBackoffBase = 30;          // seconds, doubled per failure
-constexpr std::int64_t kBackoffCap = 6 * 60 * 60;  // at most six hours between tries
+constexpr std::int64_t kBackoffBase = 30;                // seconds, doubled per failure
+constexpr std::int64_t kBackoffCap = 6 * 60 * 60;        // at most six hours between tries
+constexpr std::int64_t kRenewalInfoEvery = 6 * 60 * 60;  // RFC 9773 §4.3: a few times a day
 
 std::vector<std::string> split_domains(const std::string& text) {
   std::vector<std::string> domains;
@@ -80,7 +81,11 @@ asio::awaitable<void> CertificateManager::run(asio::steady_timer& timer) {
       const auto now = store::unix_now();
       const bool due =
           record->renew_requested || record->not_after == 0 || now >= record->next_renewal_at;
-      if (due && now >= record->retry_at) co_await attempt(std::move(*record));
+      if (due && now >= record->retry_at) {
+        co_await attempt(std::move(*record));
+      } else if (!due && record->status == "valid" && now >= renewal_info_due_) {
+        co_await check_renewal_window(std::move(*record));
+      }
     } catch (const std::exception& e) {
       spdlog::error("ACME: {}", e.what());
     }
@@ -125,6 +130,36 @@ asio::awaitable<Status> CertificateManager::preflight(const store::AcmeRecord& r
   }
   responder_.remove(token);
   co_return result;
+}
+
+asio::awaitable<void> CertificateManager::check_renewal_window(store::AcmeRecord record) {
+  const auto now = store::unix_now();
+  renewal_info_due_ = now + kRenewalInfoEvery;
+  std::string certificate;
+  for (const auto& c : store::CertificateRepository(db_).active(record.tenant_id)) {
+    if (c.source == "acme") certificate = c.chain_pem;
+  }
+  auto key = AccountKey::from_pem(record.account_key_pem);
+  if (certificate.empty() || !key) co_return;
+  AcmeClient client(WebClient(record.directory_ca_pem), *key, record.account_url, stopping_);
+  if (!co_await client.load_directory(record.directory_url) || !client.offers_renewal_info()) {
+    co_return;  // no renewal information: a third of the lifetime left stays the rule
+  }
+  std::int64_t retry_after = 0;
+  auto window = co_await client.renewal_info(certificate, retry_after);
+  renewal_info_due_ = now + std::max(retry_after, kRenewalInfoEvery);
+  if (!window) {
+    spdlog::info("ACME: renewal information: {}", window.error().message);
+    co_return;
+  }
+  // A window that moved (an incident: the CA revokes early) gets a new time within it.
+  if (record.next_renewal_at < window->start || record.next_renewal_at >= window->end) {
+    record.next_renewal_at = renewal_time(*window, now);
+    if (store::AcmeRepository(db_).save_state(record)) {
+      spdlog::info("ACME: the CA suggests renewing between {} and {}; renewal from {}",
+                   window->start, window->end, record.next_renewal_at);
+    }
+  }
 }
 
 asio::awaitable<void> CertificateManager::attempt(store::AcmeRecord record) {
@@ -187,6 +222,14 @@ asio::awaitable<void> CertificateManager::attempt(store::AcmeRecord record) {
   record.certificate_serial = info->serial;
   record.not_after = info->not_after_unix;
   record.next_renewal_at = info->not_after_unix - lifetime / 3;
+  renewal_info_due_ = 0;
+  if (client.offers_renewal_info()) {
+    std::int64_t retry_after = 0;
+    if (auto window = co_await client.renewal_info(issued->chain_pem, retry_after)) {
+      record.next_renewal_at = renewal_time(*window, now);
+      renewal_info_due_ = now + std::max(retry_after, kRenewalInfoEvery);
+    }
+  }
   record.renew_requested = false;
   record.failures = 0;
   record.retry_at = 0;

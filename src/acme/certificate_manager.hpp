@@ -37,6 +37,9 @@ class CertificateManager {
 
  private:
   boost::asio::awaitable<void> attempt(store::AcmeRecord record);
+  // Asks the CA's renewal information (RFC 9773) for the certificate in use, now and then, and
+  // moves the renewal into its suggested window.
+  boost::asio::awaitable<void> check_renewal_window(store::AcmeRecord record);
   // Serves a probe token and fetches it back through the listener and through each domain:
   // an error for what stops validation, warnings for what may not.
   boost::asio::awaitable<Status> preflight(const store::AcmeRecord& record, std::string& warnings);
@@ -45,6 +48,7 @@ class CertificateManager {
   ChallengeResponder& responder_;
   std::string http_base_;
   std::atomic<bool> stopping_{false};
+  std::int64_t renewal_info_due_ = 0;  // when to ask for the renewal window again
 };
 
 }  // namespace lockline::acme
