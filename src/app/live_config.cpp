@@ -6,6 +6,7 @@
 
 #include "policy/settings_snapshot.hpp"
 #include "store/certificate_repository.hpp"
+#include "store/handset_repository.hpp"
 #include "store/provisioning_ca_repository.hpp"
 #include "store/settings_repository.hpp"
 #include "store/tenant_repository.hpp"
@@ -104,6 +105,14 @@ void LiveConfig::reload(bool at_start) {
   for (const auto manufacturer : pbx::kManufacturers) {
     sip->tls_srtp[static_cast<std::size_t>(manufacturer)] =
         settings.get_bool("sip.tls_srtp." + std::string(pbx::manufacturer_name(manufacturer)));
+  }
+  for (const auto& tenant : store::list_tenants(db_)) {
+    for (const auto& handset : store::HandsetRepository(db_).list(tenant.id)) {
+      if (const auto m = pbx::manufacturer_from_name(handset.manufacturer)) {
+        sip->registry[pbx::SipPolicy::registry_key(tenant.id, handset.extension)] |=
+            1U << static_cast<unsigned>(*m);
+      }
+    }
   }
   sip_policy_.publish(std::move(sip));
 

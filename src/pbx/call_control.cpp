@@ -414,8 +414,8 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   }
   // sip.tls_srtp.<manufacturer>: that manufacturer's handsets call over TLS, with SRTP.
   const auto policy = policy_.get();
-  if (const auto manufacturer =
-          policy->requires_tls_srtp(invite.header(sip::HeaderId::user_agent))) {
+  if (const auto manufacturer = policy->requires_tls_srtp(invite.header(sip::HeaderId::user_agent),
+                                                          tenant->id, from_uri->user)) {
     const std::string setting = "sip.tls_srtp." + std::string(manufacturer_name(*manufacturer));
     if (peer.transport != sip::Transport::tls) {
       return respond(invite, peer, 403, "TLS Required (" + setting + ")");
@@ -438,7 +438,9 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   call->caller_tag = tag_of(invite.from());
   call->a_media = std::move(offer.value());
   call->a_srtp_required =
-      policy->requires_tls_srtp(invite.header(sip::HeaderId::user_agent)).has_value();
+      policy
+          ->requires_tls_srtp(invite.header(sip::HeaderId::user_agent), tenant->id, from_uri->user)
+          .has_value();
   call->srtp[kCaller] = call->a_media.srtp;
   if (call->a_media.srtp)
     call->a_key = media::SrtpMasterKey::random(call->a_media.crypto->key.suite());
@@ -470,7 +472,8 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
     branch->peer = binding.source;
     branch->target = binding.contact;
     branch->via = via(binding.source.transport, branch->id);
-    branch->srtp_required = policy->requires_tls_srtp(binding.user_agent).has_value();
+    branch->srtp_required =
+        policy->requires_tls_srtp(binding.user_agent, tenant->id, call->callee).has_value();
     if (binding.source.transport == sip::Transport::tls) {
       branch->key = media::SrtpMasterKey::random(media::SrtpSuite::aes_cm_128_hmac_sha1_80);
     }

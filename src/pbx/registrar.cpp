@@ -75,16 +75,16 @@ sip::Reply Registrar::handle(const sip::Message& request, const sip::Peer& peer)
   const auto aor = sip::parse_sip_uri(to->uri);
   if (!aor) return reply(request, peer, 400, "Malformed To URI");
 
+  const auto directory = directory_.get();
+  const auto* tenant = directory->tenant_for(aor->host.host);
   // sip.tls_srtp.<manufacturer>: that manufacturer's handsets register over TLS only.
   if (peer.transport != sip::Transport::tls) {
-    if (const auto manufacturer =
-            policy_.get()->requires_tls_srtp(request.header(sip::HeaderId::user_agent))) {
+    if (const auto manufacturer = policy_.get()->requires_tls_srtp(
+            request.header(sip::HeaderId::user_agent), tenant ? tenant->id : 0, aor->user)) {
       const std::string name(manufacturer_name(*manufacturer));
       return reply(request, peer, 403, "TLS Required (sip.tls_srtp." + name + ")", {}, false);
     }
   }
-  const auto directory = directory_.get();
-  const auto* tenant = directory->tenant_for(aor->host.host);
   const Account* account = nullptr;
   if (tenant) {
     const auto it = tenant->accounts.find(aor->user);

@@ -21,4 +21,20 @@ yealink_refused() {
     >/dev/null 2>&1
 }
 eventually yealink_refused || fail "sip.tls_srtp.yealink was not applied"
+# The provisioning registry names an extension's handsets: its phones are held to the rule
+# whatever User-Agent they send.
+ll handset add 00:15:65:00:10:03 --manufacturer yealink --model T54W --extension 1003 >/dev/null ||
+  fail "handset add"
+registry_refused() {
+  SIP_CLIENT_USER_AGENT="SomethingElse/1.0" sipc register --user 1003 --password "$PASSWORD" \
+    --expect 403 >/dev/null 2>&1
+}
+eventually registry_refused || fail "a registered Yealink's extension may register over UDP"
+ll handset remove 00:15:65:00:10:03 >/dev/null
+unlisted_accepted() {
+  SIP_CLIENT_USER_AGENT="SomethingElse/1.0" sipc register --user 1003 --password "$PASSWORD" \
+    --expect 200 >/dev/null 2>&1
+}
+eventually unlisted_accepted || fail "without the handset, 1003 must register over UDP again"
+pass "sip.tls_srtp.yealink follows the provisioning registry: 1003's Yealink is held to TLS whatever its User-Agent"
 python3 "$SIP_TEST_DIR/sip_call.py" manufacturer || fail "call scenario manufacturer"
