@@ -92,18 +92,28 @@ pass "acme status and GET /api/v1/acme: account, serial, next renewal (a third o
 # --- renewal: an open connection keeps working, new ones get the new certificate ----------------
 # With Force HTTPS on: the challenge stays answerable over plain HTTP.
 ll settings set web.force_https true >/dev/null
-python3 - "$HTTPS_PORT" "$WORK" > keepalive.out 2>&1 <<'PY' &
+# The keep-alive client: an HTTPS connection and a SIP-over-TLS connection, both opened before
+# the renewal and used again after it.
+python3 - "$HTTPS_PORT" "$WORK" "$SIP_TLS_PORT" > keepalive.out 2>&1 <<'PY' &
 import os, socket, ssl, sys, time
-port, work = int(sys.argv[1]), sys.argv[2]
+port, work, sip_port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 context = ssl.create_default_context()
 context.check_hostname = False
 context.verify_mode = ssl.CERT_NONE
 connection = context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="pbx.test")
+sip = context.wrap_socket(socket.create_connection(("127.0.0.1", sip_port)), server_hostname="pbx.test")
 def health():
     connection.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: pbx.test\r\n\r\n")
     reply = connection.recv(65536).decode()
     return reply.split("\r\n")[0]
+def options(n):
+    local = sip.getsockname()
+    sip.sendall((f"OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/TLS 127.0.0.1:{local[1]};branch=z9hG4bKka{n}\r\n"
+                 f"Max-Forwards: 70\r\nFrom: <sip:probe@pbx.test>;tag=k{n}\r\nTo: <sip:pbx.test>\r\n"
+                 f"Call-ID: keepalive-{n}\r\nCSeq: {n} OPTIONS\r\nContent-Length: 0\r\n\r\n").encode())
+    return sip.recv(65536).decode().split("\r\n")[0]
 first = health()
+assert options(1) == "SIP/2.0 200 OK", "OPTIONS before the renewal"
 der = connection.getpeercert(binary_form=True)
 open(os.path.join(work, "keepalive.ready"), "w").close()
 for _ in range(1200):
@@ -112,6 +122,7 @@ for _ in range(1200):
     time.sleep(0.1)
 from cryptography import x509
 serial = x509.load_der_x509_certificate(der).serial_number
+assert options(2) == "SIP/2.0 200 OK", "OPTIONS on the SIP-TLS connection after the renewal"
 print(first.split()[1], health().split()[1], format(serial, "X"))
 PY
 KEEPALIVE=$!
@@ -131,7 +142,7 @@ read -r before after old_serial < keepalive.out
 [[ $((16#$old_serial)) == $((16#${first%% *})) ]] ||
   fail "the keep-alive connection was on $old_serial, not the old certificate ${first%% *}"
 eventually verify "$SIP_TLS_PORT" || fail "SIP-TLS after the renewal"
-pass "acme renew --now: new serial ${second% *} on new connections (seen ${took} s after the command returned); a keep-alive connection opened before still answers 200 on the old certificate"
+pass "acme renew --now: new serial ${second% *} on new connections (seen ${took} s after the command returned); an HTTPS keep-alive connection and a SIP-TLS connection opened before still answer 200, on the old certificate"
 
 # --- restart: the state is in the store --------------------------------------------------------------
 attempted=$(ll acme status | awk -F': *' '/^Last attempt/ {print $2}')
