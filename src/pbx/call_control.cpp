@@ -154,6 +154,9 @@ struct CallControl::Call {
 
   std::string b_call_id, b_from, b_to;
   std::uint32_t b_cseq = 1;
+  // The CSeq of each phone's latest request in its dialog (0: none seen yet): requests must
+  // count up (RFC 3261 §12.2.2).
+  std::uint32_t phone_cseq[2] = {0, 0};
   std::vector<std::unique_ptr<Branch>> branches;
   Branch* winner = nullptr;
   int best_status = 0;
@@ -436,6 +439,7 @@ void CallControl::on_invite(const sip::Message& invite, const sip::Peer& peer) {
   call->a_remote_target = uri_of(invite.header(sip::HeaderId::contact));
   call->a_branch = branch_of(invite);
   call->caller_tag = tag_of(invite.from());
+  call->phone_cseq[kCaller] = invite.cseq().number;
   call->a_media = std::move(offer.value());
   call->a_srtp_required =
       policy
@@ -760,6 +764,27 @@ void CallControl::on_in_dialog(const sip::Message& request, const sip::Peer& pee
     }
     return;
   }
+  // Only the phone on the leg speaks in its dialog: the dialog's tags and Call-ID are no secret
+  // from whoever sees the signalling (a BYE or re-INVITE from elsewhere must not end or redirect
+  // the call).
+  const int leg = from_caller ? kCaller : kCallee;
+  if (!same_phone(peer, leg == kCaller ? call.a_peer : call.winner->peer)) {
+    if (request.method() != sip::Method::ack) {
+      respond(request, peer, 403, "Not From The Phone On This Call", {}, {}, false);
+    }
+    return;
+  }
+  // Out of order: an old request replayed, or one overtaken by a newer one (§12.2.2). A
+  // retransmitted re-INVITE is the exception: its answer is sent again below.
+  const bool retransmission =
+      request.method() == sip::Method::invite && branch_of(request) == call.their_reinvite_branch;
+  if (request.method() != sip::Method::ack && !retransmission) {
+    const auto cseq = request.cseq().number;
+    if (call.phone_cseq[leg] != 0 && cseq <= call.phone_cseq[leg]) {
+      return respond(request, peer, 500, "CSeq Out Of Order", {}, {}, false);
+    }
+    call.phone_cseq[leg] = cseq;
+  }
   switch (request.method()) {
     case sip::Method::ack:
       if (call.state == Call::State::answered &&
@@ -798,11 +823,6 @@ void CallControl::on_reinvite(const sip::Message& request, const sip::Peer& peer
       server_.send(call.resend_to, call.final_2xx);
     }
     return;
-  }
-  // Only the phone on the leg may change its media: the dialog's tags and Call-ID are no secret
-  // from whoever sees the signalling.
-  if (!same_phone(peer, leg == kCaller ? call.a_peer : call.winner->peer)) {
-    return respond(request, peer, 403, "Not From The Phone On This Call", {}, {}, false);
   }
   if (call.reinvite && call.reinvite->leg == leg) {
     // Its previous re-INVITE is still being answered (§14.2).

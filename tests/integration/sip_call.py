@@ -375,8 +375,12 @@ def reinvites(a_transport, b_transport):
     stranger.reinvite(sdp(intruder.rtp_port))
     refused = intruder.next("a re-INVITE from another flow", *conns, status=403)
     stranger.ack(refused.status)
+    intruder.request("BYE", a_side.target, call.call_id, a_side.cseq + 5, call.from_header,
+                     ok.header("to"), "z9hG4bK" + sc.token())
+    intruder.next("a BYE from another flow", *conns, status=403)
     expect(b.conn.receive(timeout=0.5) is None, "nothing reached 1002", *conns)
-    print("ok: a re-INVITE with the call's identifiers from another flow gets 403")
+    print("ok: a re-INVITE or BYE with the call's identifiers from another flow gets 403; "
+          "the call goes on")
 
     # Resume from 1001 while 1002 sends a re-INVITE of its own: 1002's gets 491 (glare).
     a_side.reinvite(sdp(a.rtp_port, a.key, "sendrecv", 3))
