@@ -1,8 +1,10 @@
 # Calls through Lockline (the B2BUA and the media relay) between scripted phones
 # (sip_call.py): a call over each transport pair with the INVITE challenged (407), ringing,
-# answer, ACK, RTP or SRTP checked packet by packet in both directions, BYE; then the refusals:
+# answer, ACK, RTP or SRTP checked packet by packet in both directions, BYE; re-INVITEs (hold,
+# resume, glare 491, a phone moving its media; a stranger's re-INVITE or BYE 403); the refusals:
 # unknown (404) and unregistered (480) extensions, an SRTP offer over UDP (488 with a Warning),
-# busy (486), CANCEL while ringing (200 + 487); sip.tls_srtp.yealink (403 and 488 for a Yealink).
+# busy (486), CANCEL while ringing (200 + 487); sip.tls_srtp.yealink (403 and 488 for a Yealink,
+# by User-Agent and by the provisioning registry).
 source "$(dirname "$0")/lib.sh"
 export PASSWORD='S3cret!pw'
 start_call_server "$PASSWORD" 1001 1002 1003
