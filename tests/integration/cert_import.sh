@@ -63,21 +63,7 @@ cat "$PKI/leaf.pem" "$PKI/int.pem" "$PKI/root.pem" > "$PKI/chain.pem"
 LEAF_SERIAL=4C4C0001
 
 # An expired leaf (2020) from the same intermediate: `openssl ca` sets explicit dates.
-mkdir -p "$PKI/ca/newcerts"; : > "$PKI/ca/index.txt"; echo 4C4C0009 > "$PKI/ca/serial"
-cat > "$PKI/ca.cnf" <<CNF
-[ca]
-default_ca = test_ca
-[test_ca]
-dir = $PKI/ca
-database = \$dir/index.txt
-new_certs_dir = \$dir/newcerts
-serial = \$dir/serial
-default_md = sha256
-policy = any_name
-unique_subject = no
-[any_name]
-commonName = supplied
-CNF
+openssl_ca_setup "$PKI" 4C4C0009
 ec_key "$PKI/expired.key"
 openssl req -new -key "$PKI/expired.key" -subj "/CN=pbx.test" -out "$PKI/expired.csr"
 leaf_ext expired "$SANS"

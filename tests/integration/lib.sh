@@ -94,6 +94,26 @@ eventually() {
   "$@"
 }
 
+# openssl_ca_setup DIR SERIAL: an `openssl ca` set-up in DIR (config DIR/ca.cnf), for
+# certificates with chosen validity dates (`openssl ca -config DIR/ca.cnf -startdate ...`).
+openssl_ca_setup() {
+  mkdir -p "$1/ca/new"; : > "$1/ca/index.txt"; echo "$2" > "$1/ca/serial"
+  cat > "$1/ca.cnf" <<CNF
+[ca]
+default_ca = test_ca
+[test_ca]
+dir = $1/ca
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+default_md = sha256
+policy = any_name
+unique_subject = no
+[any_name]
+commonName = supplied
+CNF
+}
+
 # admin_token: an API token for curl.
 admin_token() { ll token create --name "test-$RANDOM" 2>/dev/null; }
 

@@ -81,21 +81,7 @@ make_device c3-cn cisco-ca "/OU=CP-8841-3PCC/CN=$MAC3"          # Cisco puts the
 make_device forged y1 "/CN=001565000002"                       # signed by a device (CA:FALSE)
 cat "$PKI/y1.pem" >> "$PKI/forged.pem"
 # An expired certificate for MAC1 from the Yealink CA (2020): `openssl ca` sets explicit dates.
-mkdir -p "$PKI/ca/new"; : > "$PKI/ca/index.txt"; echo 1000 > "$PKI/ca/serial"
-cat > "$PKI/ca.cnf" <<CNF
-[ca]
-default_ca = c
-[c]
-dir = $PKI/ca
-database = \$dir/index.txt
-new_certs_dir = \$dir/new
-serial = \$dir/serial
-default_md = sha256
-policy = any_name
-unique_subject = no
-[any_name]
-commonName = supplied
-CNF
+openssl_ca_setup "$PKI" 1000
 ec_key "$PKI/y1-expired.key"
 openssl req -new -key "$PKI/y1-expired.key" -subj "/CN=$MAC1" -out "$PKI/y1-expired.csr"
 openssl ca -batch -config "$PKI/ca.cnf" -cert "$PKI/yealink-ca.pem" -keyfile "$PKI/yealink-ca.key" \
