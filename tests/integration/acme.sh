@@ -4,7 +4,8 @@
 # against Pebble's root, served live on HTTPS, SIP-TLS and the provisioning listener; a
 # keep-alive connection opened before a forced renewal keeps working while new connections get
 # the new serial; status in the CLI and the API; faults (bad names, ACME server down, a
-# challenge port nobody answers) leave the current certificate in place; `acme disable` goes
+# challenge port nobody answers, a validation that fails, 429) leave the current certificate in
+# place; `acme disable` goes
 # back to the self-signed certificate. Pebble rejects 15% of nonces: badNonce is retried.
 source "$(dirname "$0")/lib.sh"
 command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
@@ -23,9 +24,9 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localh
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > api.ext
 openssl x509 -req -in api.csr -CA api-ca.pem -CAkey api-ca.key -CAcreateserial -days 2 \
   -extfile api.ext -out api.pem 2>/dev/null
-DNS_PORT=$(free_udp_tcp_port) PEBBLE_PORT=$(free_port) PEBBLE_MGMT=$(free_port)
+DNS_PORT=$(free_udp_tcp_port) PEBBLE_PORT=$(free_port) PEBBLE_MGMT=$(free_port) CHALL_MGMT=$(free_port)
 pebble-challtestsrv -dns01 "127.0.0.1:$DNS_PORT" -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
-  -http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$(free_port)" > challtestsrv.log 2>&1 &
+  -http01 "" -https01 "" -tlsalpn01 "" -management "127.0.0.1:$CHALL_MGMT" > challtestsrv.log 2>&1 &
 PIDS+=($!)
 cat > pebble.json <<CONF
 {"pebble": {"listenAddress": "127.0.0.1:$PEBBLE_PORT", "managementListenAddress": "127.0.0.1:$PEBBLE_MGMT",
@@ -242,7 +243,18 @@ retry_at, attempt = sqlite3.connect(sys.argv[1]).execute("SELECT retry_at, last_
 assert retry_at - attempt >= 3600, (retry_at, attempt)
 PY
 [[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a 429 changed the served certificate"
-pass "faults: ACME server down ('cannot connect'), challenge port not answered (preflight names the port), 429 (next try after its Retry-After): exit 1, status with the error and the next try, certificate unchanged"
+# A name Pebble resolves to an address where nobody answers: its HTTP-01 validation fails (the
+# preflight cannot see it: the name does not resolve here), and the status says what Pebble saw.
+curl -sf -d '{"host":"elsewhere.pbx.test","addresses":["127.0.0.2"]}' \
+  "http://127.0.0.1:$CHALL_MGMT/add-a" >/dev/null || fail "challtestsrv add-a"
+set +e
+out=$(ll acme enable --domain elsewhere.pbx.test --email admin@pbx.test --directory "$DIRECTORY" \
+  --directory-ca api-ca.pem --challenge-port "$HTTP_PORT" --wait 60 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $out == *"HTTP-01 challenge for elsewhere.pbx.test failed"* && $out == *"127.0.0.2"* ]] ||
+  fail "failing challenge: exit $rc: $out"
+[[ $(served "$HTTPS_PORT") == "$second" ]] || fail "a failed challenge changed the served certificate"
+pass "faults: ACME server down ('cannot connect'), challenge port not answered (preflight names the port), Pebble's validation failing (its detail shown), 429 (next try after its Retry-After): exit 1, status with the error and the next try, certificate unchanged"
 
 # --- disable: back to the self-signed certificate ----------------------------------------------------
 ll acme disable | grep -q "self-signed certificate is served again" || fail "acme disable"
