@@ -5,8 +5,8 @@
 # keep-alive connection opened before a forced renewal keeps working while new connections get
 # the new serial; status in the CLI and the API; faults (bad names, ACME server down, a
 # challenge port nobody answers, a validation that fails, 429) leave the current certificate in
-# place; `acme disable` goes
-# back to the self-signed certificate. Pebble rejects 15% of nonces: badNonce is retried.
+# place; `acme disable` goes back to the self-signed certificate. Pebble rejects 15% of nonces:
+# badNonce is retried.
 source "$(dirname "$0")/lib.sh"
 command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
   fail "pebble is not installed (Debian package pebble)"
