@@ -71,10 +71,12 @@ Result<tls::CertificateInfo> check_issued(const IssuedCertificate& issued, std::
 }  // namespace
 
 asio::awaitable<void> CertificateManager::run(asio::steady_timer& timer) {
-  for (;;) {
+  // Stopped by stop() as well as by cancelling the timer: a cancel that comes while an attempt
+  // is under way would miss the next wait.
+  while (!stopping_) {
     timer.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
+    if (ec || stopping_) co_return;
     try {
       auto record = store::AcmeRepository(db_).load(store::kDefaultTenant);
       if (!record || !record->enabled) continue;
