@@ -32,6 +32,7 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/lib.sh"  # cpu_ticks, now, CLK_TCK (its free_port is redefined below)
 ROOT=$(dirname "$HERE")
 
 OUT=""
@@ -192,20 +193,9 @@ USERS_CSV="$WORK/users.csv"
 make_users "$USERS_CSV" "$USERS" 1000
 
 # --- CPU and memory accounting -----------------------------------------------------------------
-CLK_TCK=$(getconf CLK_TCK)
 server_pids() {  # Lockline is one process (its stat counts all threads); Kamailio is main + workers
   if [[ $1 == lockline ]]; then echo "$LOCKLINE_PID"
   else echo "$KAMAILIO_PID" "$(pgrep -P "$KAMAILIO_PID" | tr '\n' ' ')"; fi
-}
-cpu_ticks() {  # utime+stime of the given pids, in clock ticks
-  local total=0 pid stat
-  for pid in "$@"; do
-    stat=$(<"/proc/$pid/stat") || continue
-    stat=${stat##*) }
-    read -r -a f <<< "$stat"
-    total=$((total + f[11] + f[12]))   # fields 14 and 15 of stat(5)
-  done
-  echo "$total"
 }
 # CPU time of every task on the machine (ns) and steal ticks. The cgroup's cpuacct.usage is
 # exact (scheduler run time); /proc/stat is sampled at the timer tick, and here it misses most
@@ -220,7 +210,6 @@ machine_cpu() {
   else echo "$(( (user + nice + system + irq + softirq + steal) * 1000000000 / CLK_TCK )) $steal"; fi
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-now() { date +%s.%N; }
 
 # --- Lockline ------------------------------------------------------------------------------
 # start_lockline DIR: its own config (all listeners on free loopback ports) and data directory.

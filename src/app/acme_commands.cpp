@@ -22,13 +22,7 @@ namespace {
 
 constexpr std::size_t kMaxDomains = 100;
 
-std::string time_text(std::int64_t at) {
-  if (at == 0) return "-";
-  const auto t = static_cast<std::time_t>(at);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return text;
-}
+std::string time_text(std::int64_t at) { return utc_time_text(at, "-"); }
 
 // A DNS name HTTP-01 can validate: letters, digits and hyphens in dot-separated labels of 1 to
 // 63, 253 at most; no wildcard (that takes DNS-01), no IP address.

@@ -1,5 +1,7 @@
 #include "app/cli_output.hpp"
 
+#include <ctime>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -25,6 +27,14 @@ Result<std::string> read_file(const std::string& path, const std::string& option
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::string utc_time_text(std::int64_t at, const char* none) {
+  if (at == 0) return none;
+  const auto t = static_cast<std::time_t>(at);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return text;
 }
 
 }  // namespace lockline::app

@@ -17,13 +17,7 @@ namespace {
 
 constexpr auto kApplied = "; the running server applies it within 2 s\n";
 
-std::string time_text(std::int64_t at) {
-  if (at == 0) return "never";
-  const auto t = static_cast<std::time_t>(at);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return text;
-}
+std::string time_text(std::int64_t at) { return utc_time_text(at, "never"); }
 
 }  // namespace
 
