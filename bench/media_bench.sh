@@ -7,8 +7,9 @@
 # (mode srtp-srtp: the relay decrypts and re-encrypts under its own keys) or plain RTP (mode
 # srtp-rtp: the relay interworks). The load generator is bench/media/rtp_load.cpp; it sets calls
 # up over rtpengine's ng control protocol, which bench/media/relay_harness.cpp also speaks for
-# Lockline's relay (src/media/relay.*, one worker thread) and for the floor (one recvfrom,
-# SRTP unprotect and protect, one sendto per packet, nothing else).
+# Lockline's relay (src/media/relay.*, one worker thread; "lockline" is its io_uring loop,
+# "lockline-epoll" its fallback loop) and for the floor (one recvfrom, SRTP unprotect and
+# protect, one sendto per packet, nothing else).
 #
 # Per relay, mode and number of calls: packets sent and received, loss, one-way latency p50/p99
 # (send to receive through the relay), and the relay's CPU seconds (utime+stime of its process
@@ -16,7 +17,8 @@
 # The relays run one at a time, each fresh; rtpengine with --num-threads=1 --table=-1.
 #
 # Usage: bench/media_bench.sh [--calls "250 500 1000 1500 2000"] [--seconds 10]
-#                             [--modes "srtp-rtp srtp-srtp"] [--relays "floor lockline rtpengine"]
+#                             [--modes "srtp-rtp srtp-srtp"]
+#                             [--relays "floor lockline lockline-epoll rtpengine"]
 #                             [--out FILE]
 set -euo pipefail
 
@@ -25,7 +27,7 @@ ROOT=$(dirname "$HERE")
 CALLS=(250 500 1000 1500 2000)
 SECONDS_PER_RUN=10
 MODES=(srtp-rtp srtp-srtp)
-RELAYS=(floor lockline rtpengine)
+RELAYS=(floor lockline lockline-epoll rtpengine)
 OUT=""
 while (($#)); do
   case "$1" in
@@ -57,7 +59,7 @@ CONTROL=22230
 
 start_relay() {  # relay control_port
   case "$1" in
-    lockline) "$HARNESS" --mode lockline --control "$2" --ports 30000-49999 &
+    lockline|lockline-epoll) "$HARNESS" --mode "$1" --control "$2" --ports 30000-49999 &
               RELAY_PID=$! ;;
     floor) "$HARNESS" --mode floor --control "$2" & RELAY_PID=$! ;;
     rtpengine) rtpengine --config-file=none --table=-1 --interface=127.0.0.1 \

@@ -5,7 +5,7 @@ SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 
 packages=(build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libsodium-dev
-  libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev openssl ca-certificates)
+  libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev liburing-dev openssl ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev googletest curl sslscan python3 clang clang-format libclang-rt-14-dev
     sip-tester baresip-core libsrtp2-dev python3-cryptography pebble)

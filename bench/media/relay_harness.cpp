@@ -138,11 +138,12 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<Relay> relay;
   int floor_epoll = -1;
-  if (mode == "lockline") {
+  if (mode == "lockline" || mode == "lockline-epoll") {
     RelayOptions options;
     options.bind_address = "127.0.0.1";
     options.ports = *range;
     options.threads = 1;
+    options.io = mode == "lockline" ? RelayIo::io_uring : RelayIo::epoll;
     relay = std::make_unique<Relay>(options);
   } else {
     floor_epoll = ::epoll_create1(0);

@@ -55,8 +55,8 @@ std::uint16_t MediaSession::port(std::size_t leg) const { return call_->legs.at(
 
 void MediaSession::setup(std::size_t leg, LegSetup setup) {
   if (closed_ || leg >= kLegs) return;
-  worker_.post([call = call_, &worker = worker_, leg, setup = std::move(setup)]() mutable {
-    worker.apply(*call, leg, std::move(setup));
+  worker_.post([call = call_, leg, setup = std::move(setup)]() mutable {
+    detail::configure_leg(call->legs[leg], std::move(setup));
   });
 }
 
@@ -84,8 +84,22 @@ void MediaSession::close() {
 
 Relay::Relay(RelayOptions options) : options_(std::move(options)), ports_(options_.ports) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i) {
-    workers_.push_back(std::make_unique<detail::Worker>());
+    workers_.push_back(detail::make_worker(options_.io));
   }
+}
+
+RelayIo Relay::io() const { return workers_.front()->io(); }
+
+const char* to_string(RelayIo io) {
+  switch (io) {
+    case RelayIo::io_uring:
+      return "io_uring";
+    case RelayIo::epoll:
+      return "epoll";
+    case RelayIo::automatic:
+      break;
+  }
+  return "automatic";
 }
 
 Relay::~Relay() = default;
@@ -95,7 +109,6 @@ Result<std::unique_ptr<MediaSession>> Relay::open_session() {
   call->ports = &ports_;
   for (auto& leg : call->legs) {
     if (!bind_leg(leg, ports_, options_.bind_address)) {
-      detail::close_call(*call);
       return make_error("no free RTP port pair in listen.rtp_ports", "listen.rtp_ports",
                         ErrorKind::throttled);
     }

@@ -23,10 +23,16 @@ class Worker;
 struct Call;
 }  // namespace detail
 
+// How the workers wait for and move packets: io_uring where the kernel allows it (one system
+// call per round of packets), else epoll (two per packet). Tests and benchmarks pick one.
+enum class RelayIo { automatic, io_uring, epoll };
+const char* to_string(RelayIo io);
+
 struct RelayOptions {
   std::string bind_address = "0.0.0.0";
   PortRange ports;
   std::size_t threads = 1;
+  RelayIo io = RelayIo::automatic;
 };
 
 // How one leg's phone takes part, from the offer/answer on that leg.
@@ -77,14 +83,16 @@ class MediaSession {
 
 class Relay {
  public:
-  explicit Relay(RelayOptions options);
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
 
+  // Throws std::system_error when options.io names a way the kernel does not allow.
+  explicit Relay(RelayOptions options);
   // Binds both legs' ports; an error when the range is exhausted.
   Result<std::unique_ptr<MediaSession>> open_session();
   std::size_t free_port_pairs() const { return ports_.free_pairs(); }
+  RelayIo io() const;  // the one in use: never automatic
 
  private:
   RelayOptions options_;

@@ -99,18 +99,23 @@ Bytes open(SrtpContext& context, Bytes packet, bool rtcp = false) {
   return packet;
 }
 
-RelayOptions loopback_options() {
-  RelayOptions options;
-  options.bind_address = "127.0.0.1";
-  options.ports = {41000, 41999};
-  options.threads = 2;
-  return options;
-}
+// Every relay test runs on both I/O loops.
+class RelayTest : public ::testing::TestWithParam<RelayIo> {
+ protected:
+  RelayOptions loopback_options() const {
+    RelayOptions options;
+    options.bind_address = "127.0.0.1";
+    options.ports = {41000, 41999};
+    options.threads = 2;
+    options.io = GetParam();
+    return options;
+  }
+};
 
 // Setups are applied on the worker thread, soon after setup() returns: give it the time.
 void settle() { std::this_thread::sleep_for(std::chrono::milliseconds(200)); }
 
-TEST(Relay, ForwardsPlainRtpBothWaysFromItsOwnPorts) {
+TEST_P(RelayTest, ForwardsPlainRtpBothWaysFromItsOwnPorts) {
   Relay relay(loopback_options());
   Phone a, b;
   auto session = relay.open_session();
@@ -138,7 +143,7 @@ TEST(Relay, ForwardsPlainRtpBothWaysFromItsOwnPorts) {
   EXPECT_EQ(s.stats(0).latched, "127.0.0.1:" + std::to_string(a.port()));
 }
 
-TEST(Relay, LatchesOntoTheRealSourceAndKeepsPlainRtpToIt) {
+TEST_P(RelayTest, LatchesOntoTheRealSourceAndKeepsPlainRtpToIt) {
   Relay relay(loopback_options());
   Phone a, b, sdp_claim, intruder;
   auto session = relay.open_session();
@@ -160,7 +165,7 @@ TEST(Relay, LatchesOntoTheRealSourceAndKeepsPlainRtpToIt) {
   EXPECT_EQ(s.stats(0).foreign, 1u);
 }
 
-TEST(Relay, LatchesPlainRtpOnlyFromThePhonesOwnHosts) {
+TEST_P(RelayTest, LatchesPlainRtpOnlyFromThePhonesOwnHosts) {
   Relay relay(loopback_options());
   Phone a, b, sprayer("127.0.0.2"), behind_nat("127.0.0.3");
   auto session = relay.open_session();
@@ -179,7 +184,7 @@ TEST(Relay, LatchesPlainRtpOnlyFromThePhonesOwnHosts) {
   EXPECT_EQ(behind_nat.receive(), rtp(3));
 }
 
-TEST(Relay, ReencryptsSrtpWithEachLegsOwnKeys) {
+TEST_P(RelayTest, ReencryptsSrtpWithEachLegsOwnKeys) {
   Relay relay(loopback_options());
   Phone a, b;
   const auto a_key = SrtpMasterKey::random(SrtpSuite::aes_cm_128_hmac_sha1_80);
@@ -217,7 +222,7 @@ TEST(Relay, ReencryptsSrtpWithEachLegsOwnKeys) {
   EXPECT_EQ(stats.packets_in, 2u);
 }
 
-TEST(Relay, InterworksSrtpAndPlainRtp) {
+TEST_P(RelayTest, InterworksSrtpAndPlainRtp) {
   Relay relay(loopback_options());
   Phone secure, plain;
   const auto secure_key = SrtpMasterKey::random(SrtpSuite::aes_cm_128_hmac_sha1_32);
@@ -242,7 +247,7 @@ TEST(Relay, InterworksSrtpAndPlainRtp) {
   EXPECT_EQ(s.stats(0).latched, "127.0.0.1:" + std::to_string(secure.port()));
 }
 
-TEST(Relay, HandsPortsBackWhenSessionsClose) {
+TEST_P(RelayTest, HandsPortsBackWhenSessionsClose) {
   RelayOptions options = loopback_options();
   options.ports = {42000, 42007};  // four pairs: two sessions
   Relay relay(options);
@@ -258,6 +263,53 @@ TEST(Relay, HandsPortsBackWhenSessionsClose) {
   EXPECT_EQ(relay.free_port_pairs(), 2u);
   EXPECT_TRUE(relay.open_session());
 }
+
+// Many calls at once, each sending a burst larger than a round's receive buffers; then closed
+// while their packets still arrive. Every call keeps flowing after the burst, and every port
+// comes back.
+TEST_P(RelayTest, KeepsEveryCallFlowingThroughBurstsAndClosesUnderLoad) {
+  RelayOptions options = loopback_options();
+  options.threads = 1;
+  Relay relay(options);
+  const std::size_t free_at_start = relay.free_port_pairs();
+  constexpr int kCalls = 20;
+  std::vector<std::unique_ptr<Phone>> a(kCalls), b(kCalls);
+  std::vector<std::unique_ptr<MediaSession>> sessions;
+  for (int i = 0; i < kCalls; ++i) {
+    a[i] = std::make_unique<Phone>();
+    b[i] = std::make_unique<Phone>();
+    auto session = relay.open_session();
+    ASSERT_TRUE(session);
+    (*session)->setup(0, {a[i]->address(), false, std::nullopt, std::nullopt});
+    (*session)->setup(1, {b[i]->address(), false, std::nullopt, std::nullopt});
+    sessions.push_back(std::move(*session));
+  }
+  settle();
+  for (std::uint16_t seq = 0; seq < 200; ++seq) {
+    for (int i = 0; i < kCalls; ++i) a[i]->send(rtp(seq), sessions[i]->port(0));
+  }
+  settle();
+  for (int i = 0; i < kCalls; ++i) {
+    while (!b[i]->receive(nullptr, 50).empty()) {
+    }
+    a[i]->send(rtp(1000), sessions[i]->port(0));
+    EXPECT_EQ(b[i]->receive(), rtp(1000)) << "call " << i;
+  }
+  for (std::uint16_t seq = 0; seq < 50; ++seq) {
+    for (int i = 0; i < kCalls; ++i) a[i]->send(rtp(seq), sessions[i]->port(0));
+  }
+  sessions.clear();  // closed with packets still queued on their sockets
+  for (int i = 0; i < 100 && relay.free_port_pairs() < free_at_start; ++i) settle();
+  EXPECT_EQ(relay.free_port_pairs(), free_at_start);
+}
+
+TEST_P(RelayTest, UsesTheWayItWasAskedFor) {
+  Relay relay(loopback_options());
+  EXPECT_EQ(relay.io(), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Io, RelayTest, ::testing::Values(RelayIo::io_uring, RelayIo::epoll),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 TEST(PortRange, ReadsTheSetting) {
   const auto range = parse_port_range("20001-20010", "listen.rtp_ports");
