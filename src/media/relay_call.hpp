@@ -72,7 +72,7 @@ void close_call(Call& call);
 void configure_leg(Leg& leg, LegSetup setup);
 
 struct Forward {
-  int fd = -1;                                  // the relay's socket it leaves by
+  int fd = -1;                                 // the relay's socket it leaves by
   const SocketAddress* destination = nullptr;  // the other phone
   std::size_t length = 0;
 };

@@ -123,8 +123,8 @@ void EpollWorker::on_readable(const SocketTag& tag) {
       SocketAddress source;
       std::memcpy(&source.storage, &sources_[i], received_[i].msg_hdr.msg_namelen);
       source.length = received_[i].msg_hdr.msg_namelen;
-      const auto forward = forward_datagram(tag, source, static_cast<std::uint8_t*>(vectors_[i].iov_base),
-                                            received_[i].msg_len);
+      const auto forward = forward_datagram(
+          tag, source, static_cast<std::uint8_t*>(vectors_[i].iov_base), received_[i].msg_len);
       if (!forward) continue;
       vectors_[i].iov_len = forward->length;
       msghdr& out = sending_[outgoing].msg_hdr;

@@ -62,15 +62,17 @@ class UringWorker final : public Worker {
   void on_receive(const io_uring_cqe& cqe);
   void forward(SocketTag& tag, unsigned index, int received);
   void give_back(unsigned index);
-  std::uint8_t* buffer(unsigned index) { return buffers_.data() + std::size_t{index} * kBufferSize; }
+  std::uint8_t* buffer(unsigned index) {
+    return buffers_.data() + std::size_t{index} * kBufferSize;
+  }
 
   io_uring ring_{};
   bool ring_ready_ = false;
   io_uring_buf_ring* buffer_ring_ = nullptr;
   std::vector<std::uint8_t> buffers_;
-  std::vector<Send> sends_;  // by buffer number: a buffer is in one send at most
-  int given_back_ = 0;       // buffers added to the ring since it last advanced
-  msghdr receive_shape_{};   // the receives' layout: name room, no control data
+  std::vector<Send> sends_;        // by buffer number: a buffer is in one send at most
+  int given_back_ = 0;             // buffers added to the ring since it last advanced
+  msghdr receive_shape_{};         // the receives' layout: name room, no control data
   std::vector<SocketTag*> rearm_;  // receives that ended on their own, armed again after the round
   // Removed calls whose receives are being cancelled, with the number still to end.
   std::unordered_map<Call*, std::pair<std::shared_ptr<Call>, int>> closing_;
