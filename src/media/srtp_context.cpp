@@ -1,8 +1,12 @@
 #include "media/srtp_context.hpp"
 
-#include <openssl/core_names.h>
+// HMAC-SHA1 below keeps SHA-1 states across packets, which only the SHA1_* functions allow
+// (deprecated in OpenSSL 3 in favour of EVP, whose HMAC re-initialisation allocates and copies
+// a context per packet: a third of the relay's user time).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <cstring>
 #include <span>
@@ -43,11 +47,7 @@ void xor_be(std::uint8_t* p, std::uint64_t v, std::size_t bytes) {
 struct CipherFree {
   void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
 };
-struct MacFree {
-  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
-};
 using CipherPtr = std::unique_ptr<EVP_CIPHER_CTX, CipherFree>;
-using MacPtr = std::unique_ptr<EVP_MAC_CTX, MacFree>;
 
 CipherPtr new_cipher(const EVP_CIPHER* cipher, const std::uint8_t* key, bool encrypt) {
   CipherPtr ctx(EVP_CIPHER_CTX_new());
@@ -74,24 +74,58 @@ void derive(const SrtpMasterKey& master, std::uint8_t label, std::uint8_t* out, 
   }
 }
 
-EVP_MAC* hmac_algorithm() {
-  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (!mac) throw std::runtime_error("SRTP: no HMAC in OpenSSL");
-  return mac;
-}
-
 bool aes_ctr(EVP_CIPHER_CTX* ctx, const std::uint8_t* iv, std::uint8_t* data, std::size_t n) {
   int written = 0;
   return EVP_EncryptInit_ex(ctx, nullptr, nullptr, nullptr, iv) == 1 &&
          (n == 0 || EVP_EncryptUpdate(ctx, data, &written, data, static_cast<int>(n)) == 1);
 }
 
-bool hmac_sha1(EVP_MAC_CTX* mac, const std::uint8_t* data, std::size_t n, const std::uint8_t* roc,
-               std::uint8_t* out) {
-  std::size_t written = 0;
-  return EVP_MAC_init(mac, nullptr, 0, nullptr) == 1 && EVP_MAC_update(mac, data, n) == 1 &&
-         (roc == nullptr || EVP_MAC_update(mac, roc, 4) == 1) &&
-         EVP_MAC_final(mac, out, &written, kHmacLength) == 1 && written == kHmacLength;
+// HMAC-SHA1 (RFC 2104) with the states after the key's inner and outer pad computed once per
+// session key, as RFC 2104 §4 suggests: per packet, two state copies and the data's blocks.
+class HmacSha1 {
+ public:
+  explicit HmacSha1(std::span<const std::uint8_t> key) {
+    static_assert(kAuthKeyLength <= SHA_CBLOCK);  // shorter than a block: used as it is
+    std::array<std::uint8_t, SHA_CBLOCK> pad;
+    for (const auto& [state, byte] : {std::pair{&inner_, 0x36}, std::pair{&outer_, 0x5c}}) {
+      pad.fill(static_cast<std::uint8_t>(byte));
+      for (std::size_t i = 0; i < key.size(); ++i) pad[i] ^= key[i];
+      SHA1_Init(state);
+      SHA1_Update(state, pad.data(), pad.size());
+    }
+    OPENSSL_cleanse(pad.data(), pad.size());
+  }
+  ~HmacSha1() {
+    OPENSSL_cleanse(&inner_, sizeof inner_);
+    OPENSSL_cleanse(&outer_, sizeof outer_);
+  }
+  HmacSha1(const HmacSha1&) = delete;
+  HmacSha1& operator=(const HmacSha1&) = delete;
+
+  // The MAC of data[0, n) followed by roc (4 bytes, RTP's rollover counter) when not null.
+  bool compute(const std::uint8_t* data, std::size_t n, const std::uint8_t* roc,
+               std::uint8_t* out) const {
+    SHA_CTX state = inner_;
+    std::array<std::uint8_t, SHA_DIGEST_LENGTH> digest;
+    const bool ok = SHA1_Update(&state, data, n) == 1 &&
+                    (roc == nullptr || SHA1_Update(&state, roc, 4) == 1) &&
+                    SHA1_Final(digest.data(), &state) == 1;
+    state = outer_;
+    const bool done = ok && SHA1_Update(&state, digest.data(), digest.size()) == 1 &&
+                      SHA1_Final(out, &state) == 1;
+    OPENSSL_cleanse(&state, sizeof state);
+    return done;
+  }
+
+ private:
+  SHA_CTX inner_;
+  SHA_CTX outer_;
+};
+
+bool hmac_sha1(const HmacSha1* mac, const std::uint8_t* data, std::size_t n,
+               const std::uint8_t* roc, std::uint8_t* out) {
+  static_assert(kHmacLength == SHA_DIGEST_LENGTH);
+  return mac != nullptr && mac->compute(data, n, roc, out);
 }
 
 using Bytes = std::span<const std::uint8_t>;
@@ -139,8 +173,8 @@ bool is_rtcp_v2(const std::uint8_t* p, std::size_t n) { return n >= 8 && (p[0] >
 
 struct SrtpContext::SessionKeys {
   CipherPtr encrypt;
-  CipherPtr decrypt;  // AEAD only: AES-CM is its own inverse
-  MacPtr mac;         // AES-CM only: AEAD carries its own tag
+  CipherPtr decrypt;              // AEAD only: AES-CM is its own inverse
+  std::unique_ptr<HmacSha1> mac;  // AES-CM only: AEAD carries its own tag
   std::array<std::uint8_t, 14> salt{};
 
   SessionKeys(const SrtpMasterKey& master, std::uint8_t label_offset) {
@@ -155,13 +189,8 @@ struct SrtpContext::SessionKeys {
       encrypt = new_cipher(EVP_aes_128_ctr(), key.data(), true);
       std::array<std::uint8_t, kAuthKeyLength> auth;
       derive(master, label_offset + kAuthLabel, auth.data(), auth.size());
-      mac.reset(EVP_MAC_CTX_new(hmac_algorithm()));
-      char digest[] = "SHA1";
-      const OSSL_PARAM params[] = {
-          OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
-      const bool keyed = mac && EVP_MAC_init(mac.get(), auth.data(), auth.size(), params) == 1;
+      mac = std::make_unique<HmacSha1>(auth);
       OPENSSL_cleanse(auth.data(), auth.size());
-      if (!keyed) throw std::runtime_error("SRTP: cannot set up HMAC-SHA1");
     }
     OPENSSL_cleanse(key.data(), key.size());
   }
