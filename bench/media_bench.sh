@@ -16,7 +16,10 @@
 # from /proc) per relayed packet. Calls per core = 1 / (CPU seconds per packet * 100 packets/s).
 # The relays run one at a time, each fresh; rtpengine with --num-threads=1 --table=-1.
 #
-# Usage: bench/media_bench.sh [--calls "250 500 1000 1500 2000"] [--seconds 10]
+# Rounds repeat every run (the relays' order reversed in even rounds); the summary takes each
+# relay's median CPU per packet over the rounds, since single runs on a shared VM vary by ±20 %.
+#
+# Usage: bench/media_bench.sh [--calls "250 500 1000 1500 2000"] [--seconds 10] [--rounds 1]
 #                             [--modes "srtp-rtp srtp-srtp"]
 #                             [--relays "floor lockline lockline-epoll rtpengine"]
 #                             [--out FILE]
@@ -26,6 +29,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 CALLS=(250 500 1000 1500 2000)
 SECONDS_PER_RUN=10
+ROUNDS=1
 MODES=(srtp-rtp srtp-srtp)
 RELAYS=(floor lockline lockline-epoll rtpengine)
 OUT=""
@@ -33,6 +37,7 @@ while (($#)); do
   case "$1" in
     --calls) read -ra CALLS <<<"$2"; shift 2 ;;
     --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     --modes) read -ra MODES <<<"$2"; shift 2 ;;
     --relays) read -ra RELAYS <<<"$2"; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
@@ -72,27 +77,35 @@ start_relay() {  # relay control_port
 
 stop_relay() { kill "$RELAY_PID" 2>/dev/null || true; wait "$RELAY_PID" 2>/dev/null || true; RELAY_PID=""; sleep 1; }
 
-echo "media benchmark: ${MODES[*]} x ${RELAYS[*]} x calls ${CALLS[*]}, ${SECONDS_PER_RUN} s each"
-for mode in "${MODES[@]}"; do
-  b=${mode#srtp-}
-  for calls in "${CALLS[@]}"; do
-    for relay in "${RELAYS[@]}"; do
-      CONTROL=$((CONTROL + 1))
-      start_relay "$relay" "$CONTROL"
-      if line=$("$LOAD" --calls "$calls" --seconds "$SECONDS_PER_RUN" --b "$b" \
-                  --control "$CONTROL" --relay-pid "$RELAY_PID" 2>"$WORK/load.err"); then
-        echo "{\"relay\": \"$relay\", \"mode\": \"$mode\", ${line#\{}" | tee -a "$WORK/results.jsonl"
-      else
-        echo "{\"relay\": \"$relay\", \"mode\": \"$mode\", \"calls\": $calls, \"error\": \"$(tr -d '"\n' <"$WORK/load.err")\"}" \
-          | tee -a "$WORK/results.jsonl"
-      fi
-      stop_relay
+echo "media benchmark: ${MODES[*]} x ${RELAYS[*]} x calls ${CALLS[*]}, ${SECONDS_PER_RUN} s each, $ROUNDS round(s)"
+for round in $(seq "$ROUNDS"); do
+  order=("${RELAYS[@]}")
+  if ((round % 2 == 0)); then
+    order=()
+    for ((i = ${#RELAYS[@]} - 1; i >= 0; i--)); do order+=("${RELAYS[i]}"); done
+  fi
+  for mode in "${MODES[@]}"; do
+    b=${mode#srtp-}
+    for calls in "${CALLS[@]}"; do
+      for relay in "${order[@]}"; do
+        CONTROL=$((CONTROL + 1))
+        start_relay "$relay" "$CONTROL"
+        if line=$("$LOAD" --calls "$calls" --seconds "$SECONDS_PER_RUN" --b "$b" \
+                    --control "$CONTROL" --relay-pid "$RELAY_PID" 2>"$WORK/load.err"); then
+          echo "{\"relay\": \"$relay\", \"mode\": \"$mode\", \"round\": $round, ${line#\{}" \
+            | tee -a "$WORK/results.jsonl"
+        else
+          echo "{\"relay\": \"$relay\", \"mode\": \"$mode\", \"round\": $round, \"calls\": $calls, \"error\": \"$(tr -d '"\n' <"$WORK/load.err")\"}" \
+            | tee -a "$WORK/results.jsonl"
+        fi
+        stop_relay
+      done
     done
   done
 done
 
 python3 - "$WORK/results.jsonl" "${OUT:-$ROOT/bench/results/media-$(date -u +%Y-%m-%d-%H%M).md}" <<'PY'
-import json, sys, platform, os, datetime
+import json, sys, platform, os, datetime, statistics
 rows = [json.loads(l) for l in open(sys.argv[1])]
 out = sys.argv[2]
 def packets(r): return r["received_ab"] + r["received_ba"]
@@ -102,40 +115,50 @@ def paced(r): return "error" not in r and r["sent_ab"] + r["sent_ba"] >= 0.99 * 
 def us_per_packet(r): return r["relay_cpu_s"] / packets(r) * 1e6 if packets(r) else float("nan")
 lines = [f"# Media relay benchmark, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC",
          "", f"Machine: {os.cpu_count()} CPUs, {platform.platform()}; command: bench/media_bench.sh",
-         "", "| Mode | Relay | Calls | Loss | p50 µs | p99 µs | Relay CPU µs/packet | Load CPU % | Paced |",
-         "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+         "", "| Round | Mode | Relay | Calls | Loss | p50 µs | p99 µs | Relay CPU µs/packet | Load CPU % | Paced |",
+         "|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
 for r in rows:
     if "error" in r:
-        lines.append(f"| {r['mode']} | {r['relay']} | {r['calls']} | failed: {r['error'][:60]} | | | | | |")
+        lines.append(f"| {r['round']} | {r['mode']} | {r['relay']} | {r['calls']} | failed: {r['error'][:60]} | | | | | |")
         continue
-    lines.append(f"| {r['mode']} | {r['relay']} | {r['calls']} | {r['loss']*100:.3f} % | {r['p50_us']} | "
+    lines.append(f"| {r['round']} | {r['mode']} | {r['relay']} | {r['calls']} | {r['loss']*100:.3f} % | {r['p50_us']} | "
                  f"{r['p99_us']} | {us_per_packet(r):.1f} | {r['load_cpu_s']/r['seconds']*100:.0f} | "
                  f"{'yes' if paced(r) else 'no: generator saturated'} |")
+good = [r for r in rows if paced(r) and r["loss"] < 0.001]
+# Median CPU per packet over the rounds, per mode, relay and number of calls.
+median = {}
+for key in {(r["mode"], r["relay"], r["calls"]) for r in good}:
+    median[key] = statistics.median(us_per_packet(r) for r in good if (r["mode"], r["relay"], r["calls"]) == key)
 lines += ["", "## Summary", "",
-          "Calls per core from the CPU per packet at the largest call count every relay carried with "
-          "< 0.1 % loss while the load generator kept its pace (50 packets/s each way per call: "
-          "100 relayed packets/s). On a 2-CPU machine the generator, not the relay, limits the "
-          "number of calls: the per-core figure is the comparison.", "",
+          "Calls per core from the median CPU per packet over the rounds, at the largest call count "
+          "every relay carried with < 0.1 % loss while the load generator kept its pace (50 packets/s "
+          "each way per call: 100 relayed packets/s). On a 2-CPU machine the generator, not the "
+          "relay, limits the number of calls: the per-core figure is the comparison.", "",
           "| Mode | Reference calls | Relay | µs/packet | Calls per core | Largest paced calls with < 0.1 % loss |",
           "|---|---:|---|---:|---:|---:|"]
 summary = {}
-for mode in sorted({r["mode"] for r in rows}):
-    ok = [r for r in rows if r["mode"] == mode and paced(r) and r["loss"] < 0.001]
+modes = sorted({r["mode"] for r in rows})
+for mode in modes:
     relays = sorted({r["relay"] for r in rows if r["mode"] == mode})
-    common = [c for c in sorted({r["calls"] for r in ok})
-              if all(any(r["relay"] == x and r["calls"] == c for r in ok) for x in relays)]
+    common = sorted(c for c in {k[2] for k in median if k[0] == mode}
+                    if all((mode, x, c) in median for x in relays))
     if not common: continue
     ref = common[-1]
     for relay in relays:
-        r = next(r for r in ok if r["relay"] == relay and r["calls"] == ref)
-        cost = us_per_packet(r)
-        most = max((x["calls"] for x in ok if x["relay"] == relay), default=0)
+        cost = median[(mode, relay, ref)]
+        most = max((k[2] for k in median if k[0] == mode and k[1] == relay), default=0)
         summary[(mode, relay)] = cost
         lines.append(f"| {mode} | {ref} | {relay} | {cost:.1f} | {1e6/(cost*100):.0f} | {most} |")
 lines += ["", "| Mode | Lockline calls/core ÷ rtpengine's (target ≥ 2) | Lockline µs/packet ÷ floor's (target ≤ 2) |", "|---|---:|---:|"]
-for mode in sorted({m for m, _ in summary}):
+for mode in modes:
     l, e, f = (summary.get((mode, x)) for x in ("lockline", "rtpengine", "floor"))
     lines.append(f"| {mode} | {e/l:.2f} | {l/f:.2f} |" if l and e and f else f"| {mode} | - | - |")
+lines += ["", "Lockline calls/core ÷ rtpengine's at every call count both carried (medians):", "",
+          "| Mode | Calls | Lockline µs/packet | rtpengine µs/packet | Ratio |", "|---|---:|---:|---:|---:|"]
+for (mode, relay, calls) in sorted(median):
+    if relay == "lockline" and (mode, "rtpengine", calls) in median:
+        l, e = median[(mode, relay, calls)], median[(mode, "rtpengine", calls)]
+        lines.append(f"| {mode} | {calls} | {l:.1f} | {e:.1f} | {e/l:.2f} |")
 text = "\n".join(lines) + "\n"
 open(out, "w").write(text)
 print(text)

@@ -268,9 +268,9 @@ int serve(const Config& config, const ServeOptions& options) {
       *db, challenges, "http://" + own_host + ":" + std::to_string(http_port));
   asio::steady_timer acme_timer(blocking.get_executor());
   asio::co_spawn(blocking.get_executor(), certificate_manager.run(acme_timer), asio::detached);
-  spdlog::info("platform {}, {} thread(s), data in {}, public address {}",
+  spdlog::info("platform {}, {} thread(s), data in {}, public address {}, media relay on {}",
                policy::to_string(config.platform), pool.size(), config.data_dir.string(),
-               public_address);
+               public_address, media::to_string(relay.io()));
   // Only once the ports are ours: a start that fails must not use up the one-time password.
   print_first_start(config, https_port, auth.ensure_admin());
 
