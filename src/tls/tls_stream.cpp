@@ -3,39 +3,90 @@
 #include <openssl/err.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 namespace lockline::tls {
 
 namespace asio = boost::asio;
 using error_code = boost::system::error_code;
 
+namespace {
+
+BIO_METHOD* make_inbox_method(int (*read)(BIO*, char*, std::size_t, std::size_t*)) {
+  BIO_METHOD* method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "inbox");
+  if (method == nullptr) return nullptr;
+  BIO_meth_set_read_ex(method, read);
+  // Only flush is asked of a read BIO; everything else is "not supported".
+  BIO_meth_set_ctrl(method, [](BIO*, int command, long, void*) -> long {
+    return command == BIO_CTRL_FLUSH ? 1 : 0;
+  });
+  BIO_meth_set_create(method, [](BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+  });
+  return method;
+}
+
+}  // namespace
+
 TlsStream::TlsStream(asio::ip::tcp::socket& socket, SSL_CTX* ctx)
     : socket_(socket), ssl_(SSL_new(ctx)) {
   error_code ignored;
   socket_.non_blocking(true, ignored);
-  if (ssl_) {
-    SSL_set_fd(ssl_, socket_.native_handle());
-    SSL_set_accept_state(ssl_);
+  static BIO_METHOD* const inbox_method = make_inbox_method(&TlsStream::read_inbox);
+  BIO* reader = inbox_method ? BIO_new(inbox_method) : nullptr;
+  BIO* writer = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
+  if (ssl_ == nullptr || reader == nullptr || writer == nullptr) {
+    BIO_free(reader);
+    BIO_free(writer);
+    SSL_free(ssl_);
+    ssl_ = nullptr;  // every operation then fails with no_memory
+    return;
   }
+  BIO_set_data(reader, this);
+  SSL_set_bio(ssl_, reader, writer);
+  SSL_set_accept_state(ssl_);
+}
+
+int TlsStream::read_inbox(BIO* bio, char* out, std::size_t size, std::size_t* read) {
+  auto& self = *static_cast<TlsStream*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  const std::size_t available = self.inbox_end_ - self.inbox_begin_;
+  if (available == 0) {
+    BIO_set_retry_read(bio);  // SSL_ERROR_WANT_READ: wait_for receives more
+    return 0;
+  }
+  const std::size_t n = std::min(size, available);
+  std::memcpy(out, self.inbox_.data() + self.inbox_begin_, n);
+  self.inbox_begin_ += n;
+  *read = n;
+  return 1;
 }
 
 TlsStream::~TlsStream() { SSL_free(ssl_); }
 
 asio::awaitable<error_code> TlsStream::wait_for(int ssl_error, int result) {
-  auto wait = [&](asio::socket_base::wait_type type) -> asio::awaitable<error_code> {
-    auto [ec] = co_await socket_.async_wait(type, asio::as_tuple(asio::use_awaitable));
-    co_return ec;
-  };
   switch (ssl_error) {
-    case SSL_ERROR_WANT_READ:
-      co_return co_await wait(asio::socket_base::wait_read);
-    case SSL_ERROR_WANT_WRITE:
-      co_return co_await wait(asio::socket_base::wait_write);
+    case SSL_ERROR_WANT_READ: {
+      // OpenSSL took the whole inbox; a peer's end of stream comes back as eof.
+      auto [ec, n] = co_await socket_.async_read_some(asio::buffer(inbox_),
+                                                      asio::as_tuple(asio::use_awaitable));
+      inbox_begin_ = 0;
+      inbox_end_ = ec ? 0 : n;
+      co_return ec;
+    }
+    case SSL_ERROR_WANT_WRITE: {
+      auto [ec] = co_await socket_.async_wait(asio::socket_base::wait_write,
+                                              asio::as_tuple(asio::use_awaitable));
+      co_return ec;
+    }
     case SSL_ERROR_ZERO_RETURN:
       co_return asio::error::eof;
     case SSL_ERROR_SYSCALL:

@@ -1,13 +1,17 @@
 #pragma once
-// A server-side TLS connection driven straight on the socket: OpenSSL reads and writes the
-// non-blocking descriptor itself, and we wait for readiness only when it asks. No BIO pair, no
-// intermediate buffers, no extra handler hops (unlike asio::ssl::stream).
-// One coroutine owns it: one operation at a time, on the socket's executor.
+// A server-side TLS connection on a non-blocking socket, without asio::ssl::stream's BIO pair
+// and handler hops. OpenSSL writes to the descriptor itself (we wait for room only when it
+// asks). It reads through a BIO over a small inbox that Asio fills: Asio's reactor then reads
+// speculatively and waits for readiness without re-arming epoll (one epoll_ctl per wait when
+// waiting with async_wait), and a request costs one recv instead of a failed read, an
+// epoll_ctl and a read. One coroutine owns it: one operation at a time, on the socket's
+// executor.
 #include <openssl/ssl.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include <array>
 #include <cstddef>
 #include <utility>
 
@@ -32,11 +36,18 @@ class TlsStream {
   SSL* native_handle() { return ssl_; }
 
  private:
-  // Waits for what OpenSSL asked for; an error code when it asked for nothing we can wait on.
+  // Waits for what OpenSSL asked for (receives into the inbox when it wants to read); an error
+  // code when it asked for nothing we can wait on, or the socket failed.
   boost::asio::awaitable<boost::system::error_code> wait_for(int ssl_error, int result);
+  static int read_inbox(BIO* bio, char* out, std::size_t size, std::size_t* read);
 
   boost::asio::ip::tcp::socket& socket_;
   SSL* ssl_;
+  // Received, not yet taken by OpenSSL: [inbox_begin_, inbox_end_). A request or a
+  // ClientHello fits; a larger record is taken in several pieces.
+  std::array<unsigned char, 4096> inbox_;
+  std::size_t inbox_begin_ = 0;
+  std::size_t inbox_end_ = 0;
 };
 
 }  // namespace lockline::tls
