@@ -107,7 +107,8 @@ void Server::stop() {
 
 asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acceptor) {
   while (acceptor->socket.is_open()) {
-    auto [ec, socket] = co_await acceptor->socket.async_accept(use_nothrow);
+    tcp::endpoint peer;  // from accept itself: no getpeername per connection
+    auto [ec, socket] = co_await acceptor->socket.async_accept(peer, use_nothrow);
     if (ec == asio::error::operation_aborted) co_return;
     if (ec) {
       // Out of descriptors or memory: pause rather than spin.
@@ -119,31 +120,29 @@ asio::awaitable<void> Server::accept_loop(std::shared_ptr<Acceptor> acceptor) {
     if (connections_.load() >= limits_.max_connections) continue;  // closes the socket
     const auto executor = socket.get_executor();
     if (acceptor->secure) {
-      asio::co_spawn(executor, serve_tls(std::move(socket)), asio::detached);
+      asio::co_spawn(executor, serve_tls(std::move(socket), peer), asio::detached);
     } else {
-      asio::co_spawn(executor, serve_plain(std::move(socket)), asio::detached);
+      asio::co_spawn(executor, serve_plain(std::move(socket), peer), asio::detached);
     }
   }
 }
 
-asio::awaitable<void> Server::serve_plain(tcp::socket socket) {
+asio::awaitable<void> Server::serve_plain(tcp::socket socket, tcp::endpoint peer) {
   ConnectionSlot slot(connections_);
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  RequestContext context{false, socket.remote_endpoint(ec).address().to_string(), nullptr};
-  if (ec) co_return;
+  RequestContext context{false, peer.address().to_string(), nullptr};
   Deadline deadline(socket);
   tls::PlainStream transport{socket};
   co_await serve_requests(transport, deadline, context);
   socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> Server::serve_tls(tcp::socket socket) {
+asio::awaitable<void> Server::serve_tls(tcp::socket socket, tcp::endpoint peer) {
   ConnectionSlot slot(connections_);
   boost::system::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
-  RequestContext context{true, socket.remote_endpoint(ec).address().to_string(), nullptr};
-  if (ec) co_return;
+  RequestContext context{true, peer.address().to_string(), nullptr};
   Deadline deadline(socket);
   // The connection keeps the context it started with; a new one is published for later ones.
   tls::TlsStream stream(socket, tls_.get()->ssl->native_handle());

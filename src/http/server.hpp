@@ -41,8 +41,10 @@ class Server {
  private:
   struct Acceptor;
   boost::asio::awaitable<void> accept_loop(std::shared_ptr<Acceptor> acceptor);
-  boost::asio::awaitable<void> serve_plain(boost::asio::ip::tcp::socket socket);
-  boost::asio::awaitable<void> serve_tls(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> serve_plain(boost::asio::ip::tcp::socket socket,
+                                           boost::asio::ip::tcp::endpoint peer);
+  boost::asio::awaitable<void> serve_tls(boost::asio::ip::tcp::socket socket,
+                                         boost::asio::ip::tcp::endpoint peer);
   template <class Transport>
   boost::asio::awaitable<void> serve_requests(Transport& transport, Deadline& deadline,
                                               const RequestContext& context);
