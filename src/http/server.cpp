@@ -25,6 +25,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+using defer_accept = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_DEFER_ACCEPT>;
 
 struct Server::Acceptor {
   explicit Acceptor(asio::io_context& context) : socket(context) {}
@@ -87,6 +88,11 @@ std::uint16_t Server::listen(const Endpoint& endpoint, bool secure) {
     auto acceptor = std::make_shared<Acceptor>(pool_.at(i));
     acceptor->secure = secure;
     acceptor->socket = open_shared_acceptor(pool_.at(i), endpoint.host, port);
+    // A client speaks first (ClientHello, request line): accept once it has, which saves a
+    // wake-up per connection and keeps silent connections in the kernel (for up to about
+    // 3 s; then they are accepted and the read timeout applies).
+    boost::system::error_code ignored;
+    acceptor->socket.set_option(defer_accept(1), ignored);
     port = acceptor->socket.local_endpoint().port();  // the first one's, when 0 was asked for
     acceptors_.push_back(acceptor);
     asio::co_spawn(pool_.at(i), accept_loop(acceptor), asio::detached);
