@@ -123,6 +123,9 @@ asio::awaitable<std::pair<error_code, std::size_t>> TlsStream::read_some(void* d
     if (result == 1) co_return std::pair{error_code{}, read};
     auto ec = co_await wait_for(SSL_get_error(ssl_, result), result);
     if (ec == asio::ssl::error::stream_truncated) ec = asio::error::eof;
+    // The peer ended it (close_notify, FIN, reset) or broke it: no alert will reach it. Only
+    // our own timeout (operation_aborted) leaves it listening for our close_notify.
+    if (ec && ec != asio::error::operation_aborted) peer_closed_ = true;
     if (ec) co_return std::pair{ec, std::size_t{0}};
   }
 }
@@ -145,6 +148,7 @@ asio::awaitable<error_code> TlsStream::write_all(const void* data, std::size_t s
 }
 
 void TlsStream::close_notify() {
+  if (peer_closed_) return;
   ERR_clear_error();
   if (SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
   ERR_clear_error();

@@ -30,7 +30,9 @@ class TlsStream {
   boost::asio::awaitable<std::pair<boost::system::error_code, std::size_t>> read_some(
       void* data, std::size_t size);
   boost::asio::awaitable<boost::system::error_code> write_all(const void* data, std::size_t size);
-  // Sends close_notify without waiting for the peer's.
+  // Sends close_notify without waiting for the peer's; nothing when a read found the peer gone
+  // (its close_notify, the end of the TCP stream, a reset) or broken: it reads no more, and on
+  // a closed socket the alert only draws EPIPE or a reset. nginx does the same.
   void close_notify();
 
   SSL* native_handle() { return ssl_; }
@@ -48,6 +50,7 @@ class TlsStream {
   std::array<unsigned char, 4096> inbox_;
   std::size_t inbox_begin_ = 0;
   std::size_t inbox_end_ = 0;
+  bool peer_closed_ = false;
 };
 
 }  // namespace lockline::tls
