@@ -8,7 +8,7 @@ packages=(build-essential cmake ninja-build pkg-config ccache
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev liburing-dev openssl ca-certificates)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev googletest curl sslscan python3 clang clang-format libclang-rt-14-dev
-    sip-tester baresip-core libsrtp2-dev python3-cryptography pebble)
+    sip-tester baresip-core linphone-cli libsrtp2-dev python3-cryptography pebble)
 fi
 
 missing=()

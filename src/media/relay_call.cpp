@@ -14,6 +14,12 @@ bool looks_like_rtcp(const std::uint8_t* data, std::size_t length) {
   return length >= 2 && data[1] >= 192 && data[1] <= 223;
 }
 
+// RFC 7983 §7: a first byte of 0-3 is STUN; RFC 5389 puts its magic cookie at bytes 4-7.
+bool is_stun(const std::uint8_t* data, std::size_t length) {
+  return length >= 20 && data[0] < 4 && data[4] == 0x21 && data[5] == 0x12 && data[6] == 0xa4 &&
+         data[7] == 0x42;
+}
+
 bool rtp_version_2(const std::uint8_t* data, std::size_t length) {
   return length >= 12 && (data[0] >> 6) == 2;
 }
@@ -129,6 +135,9 @@ void configure_leg(Leg& leg, LegSetup setup) {
 
 std::optional<Forward> forward_datagram(const SocketTag& tag, const SocketAddress& source,
                                         std::uint8_t* data, std::size_t length) {
+  // Phones doing ICE (linphone) send STUN binding requests to the media ports: not media, and
+  // not malformed; dropped without a count (Lockline offers no ICE candidates to check).
+  if (is_stun(data, length)) return std::nullopt;
   Leg& from = tag.call->legs[tag.leg];
   Leg& to = tag.call->legs[1 - tag.leg];
   const bool rtcp = tag.rtcp || (from.rtcp_mux && looks_like_rtcp(data, length));

@@ -135,6 +135,13 @@ TEST_P(RelayTest, ForwardsPlainRtpBothWaysFromItsOwnPorts) {
   EXPECT_EQ(a.receive(&from), rtp(9, 0x55667788));
   EXPECT_EQ(from, s.port(0));
 
+  // A STUN binding request (linphone sends them to the media ports): not forwarded, not counted.
+  const Bytes stun = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1,  2,
+                      3,    4,    5,    6,    7,    8,    9,    10,   11, 12};
+  a.send(stun, s.port(0));
+  EXPECT_TRUE(b.receive(nullptr, 300).empty());
+  EXPECT_EQ(s.stats(0).malformed, 0u);
+
   // RTCP without rtcp-mux: port + 1 on both sides.
   a.send(rtcp_report(), static_cast<std::uint16_t>(s.port(0) + 1));
   settle();
