@@ -89,8 +89,8 @@ std::uint16_t Server::listen(const Endpoint& endpoint, bool secure) {
     acceptor->secure = secure;
     acceptor->socket = open_shared_acceptor(pool_.at(i), endpoint.host, port);
     // A client speaks first (ClientHello, request line): accept once it has, which saves a
-    // wake-up per connection and keeps silent connections in the kernel (for up to about
-    // 3 s; then they are accepted and the read timeout applies).
+    // wake-up per connection and keeps silent connections in the kernel (for about a second;
+    // then they are accepted and the read timeout applies).
     boost::system::error_code ignored;
     acceptor->socket.set_option(defer_accept(1), ignored);
     port = acceptor->socket.local_endpoint().port();  // the first one's, when 0 was asked for

@@ -155,6 +155,6 @@ std::optional<Forward> forward_datagram(const SocketTag& tag, const SocketAddres
   return Forward{rtcp && !to.rtcp_mux ? to.rtcp_fd : to.rtp_fd, &destination, length};
 }
 
-void count_truncated(const SocketTag& tag) { bump(tag.call->legs[tag.leg].counters.malformed); }
+void count_malformed(const SocketTag& tag) { bump(tag.call->legs[tag.leg].counters.malformed); }
 
 }  // namespace lockline::media::detail

@@ -84,7 +84,7 @@ struct Forward {
 std::optional<Forward> forward_datagram(const SocketTag& tag, const SocketAddress& source,
                                         std::uint8_t* data, std::size_t length);
 
-// A datagram too long for the receive buffer: dropped, counted as malformed.
-void count_truncated(const SocketTag& tag);
+// A datagram too long for the receive buffer, or a receive that failed: counted as malformed.
+void count_malformed(const SocketTag& tag);
 
 }  // namespace lockline::media::detail

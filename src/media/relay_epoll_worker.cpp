@@ -117,7 +117,7 @@ void EpollWorker::on_readable(const SocketTag& tag) {
     std::size_t outgoing = 0;
     for (int i = 0; i < n; ++i) {
       if ((received_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) {
-        count_truncated(tag);
+        count_malformed(tag);
         continue;
       }
       SocketAddress source;

@@ -175,9 +175,13 @@ void UringWorker::run(std::promise<int>& started) {
     // points into a call has been handled.
     if (woken) run_posted();
     if (!closed_.empty()) {
-      io_uring_submit(&ring_);  // the sends queued from their sockets go first
-      for (auto& call : closed_) close_call(*call);
-      closed_.clear();
+      // The sends queued from their sockets go first: a descriptor closed under a queued send
+      // could be reused by a new call's socket before the send went out.
+      io_uring_submit(&ring_);
+      if (io_uring_sq_ready(&ring_) == 0) {
+        for (auto& call : closed_) close_call(*call);
+        closed_.clear();
+      }  // else (the kernel took nothing: out of memory) again after the next round
     }
   }
 }
@@ -217,11 +221,17 @@ void UringWorker::on_receive(const io_uring_cqe& cqe) {
     forward(tag, cqe.flags >> IORING_CQE_BUFFER_SHIFT, cqe.res);
   }
   if ((cqe.flags & IORING_CQE_F_MORE) != 0) return;
-  // The receive has ended: cancelled for a removed call, or on its own (ENOBUFS when a round
-  // received more than the buffers hold): armed again once this round gave buffers back.
+  // The receive has ended: cancelled for a removed call, or on its own: ENOBUFS when a round
+  // received more than the buffers hold, or a full completion queue (a result >= 0). Those are
+  // armed again once this round gave buffers back. Any other error would fail again at once:
+  // that socket stays deaf (counted) rather than the loop spinning on it.
   const auto found = closing_.find(tag.call);
   if (found == closing_.end()) {
-    rearm_.push_back(&tag);
+    if (cqe.res >= 0 || cqe.res == -ENOBUFS) {
+      rearm_.push_back(&tag);
+    } else {
+      count_malformed(tag);
+    }
   } else if (--found->second.second == 0) {
     closed_.push_back(std::move(found->second.first));
     closing_.erase(found);
@@ -240,7 +250,7 @@ void UringWorker::forward(SocketTag& tag, unsigned index, int received) {
   const std::size_t length = io_uring_recvmsg_payload_length(out, received, &receive_shape_);
   const auto room = static_cast<std::size_t>(start + kBufferSize - payload);
   if ((out->flags & MSG_TRUNC) != 0 || length + SrtpContext::kMaxOverhead > room) {
-    count_truncated(tag);
+    count_malformed(tag);
     give_back(index);
     return;
   }

@@ -75,11 +75,21 @@ TlsStream::~TlsStream() { SSL_free(ssl_); }
 asio::awaitable<error_code> TlsStream::wait_for(int ssl_error, int result) {
   switch (ssl_error) {
     case SSL_ERROR_WANT_READ: {
+      if (filling_) {
+        // The other operation is receiving into the inbox: wait for it, then try again.
+        if (!filled_) filled_.emplace(socket_.get_executor());
+        filled_->expires_at(asio::steady_timer::time_point::max());
+        (void)co_await filled_->async_wait(asio::as_tuple(asio::use_awaitable));
+        co_return error_code{};
+      }
       // OpenSSL took the whole inbox; a peer's end of stream comes back as eof.
+      filling_ = true;
       auto [ec, n] = co_await socket_.async_read_some(asio::buffer(inbox_),
                                                       asio::as_tuple(asio::use_awaitable));
+      filling_ = false;
       inbox_begin_ = 0;
       inbox_end_ = ec ? 0 : n;
+      if (filled_) filled_->cancel();
       co_return ec;
     }
     case SSL_ERROR_WANT_WRITE: {

@@ -5,14 +5,17 @@
 // speculatively and waits for readiness without re-arming epoll (one epoll_ctl per wait when
 // waiting with async_wait), and a request costs one recv instead of a failed read, an
 // epoll_ctl and a read. One coroutine owns it: one operation at a time, on the socket's
-// executor.
+// executor; SIP's reader and writer may both wait on it (the writer when OpenSSL must read to
+// write, as for a TLS 1.3 KeyUpdate), so one receives into the inbox and the other waits.
 #include <openssl/ssl.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <utility>
 
 namespace lockline::tls {
@@ -50,6 +53,10 @@ class TlsStream {
   std::array<unsigned char, 4096> inbox_;
   std::size_t inbox_begin_ = 0;
   std::size_t inbox_end_ = 0;
+  bool filling_ = false;  // a receive into the inbox is under way
+  // Where an operation that also needs the inbox filled waits for that receive (made the first
+  // time two operations wait at once: a SIP connection's writer; never on HTTP).
+  std::optional<boost::asio::steady_timer> filled_;
   bool peer_closed_ = false;
 };
 
