@@ -85,6 +85,7 @@ bool aes_ctr(EVP_CIPHER_CTX* ctx, const std::uint8_t* iv, std::uint8_t* data, st
 class HmacSha1 {
  public:
   explicit HmacSha1(std::span<const std::uint8_t> key) {
+    static_assert(kHmacLength == SHA_DIGEST_LENGTH);
     static_assert(kAuthKeyLength <= SHA_CBLOCK);  // shorter than a block: used as it is
     std::array<std::uint8_t, SHA_CBLOCK> pad;
     for (const auto& [state, byte] : {std::pair{&inner_, 0x36}, std::pair{&outer_, 0x5c}}) {
@@ -121,12 +122,6 @@ class HmacSha1 {
   SHA_CTX inner_;
   SHA_CTX outer_;
 };
-
-bool hmac_sha1(const HmacSha1* mac, const std::uint8_t* data, std::size_t n,
-               const std::uint8_t* roc, std::uint8_t* out) {
-  static_assert(kHmacLength == SHA_DIGEST_LENGTH);
-  return mac != nullptr && mac->compute(data, n, roc, out);
-}
 
 using Bytes = std::span<const std::uint8_t>;
 
@@ -270,7 +265,7 @@ SrtpResult SrtpContext::protect_rtp(std::uint8_t* data, std::size_t length) {
   store32(roc_bytes.data(), roc);
   std::array<std::uint8_t, kHmacLength> tag;
   if (!aes_ctr(rtp_->encrypt.get(), iv.data(), data + header, length - header) ||
-      !hmac_sha1(rtp_->mac.get(), data, length, roc_bytes.data(), tag.data())) {
+      !rtp_->mac->compute(data, length, roc_bytes.data(), tag.data())) {
     return {SrtpStatus::malformed, 0};
   }
   std::memcpy(data + length, tag.data(), rtp_tag_);
@@ -299,7 +294,7 @@ SrtpResult SrtpContext::unprotect_rtp(std::uint8_t* data, std::size_t length) {
     std::array<std::uint8_t, 4> roc_bytes;
     store32(roc_bytes.data(), roc);
     std::array<std::uint8_t, kHmacLength> tag;
-    if (!hmac_sha1(rtp_->mac.get(), data, body, roc_bytes.data(), tag.data()) ||
+    if (!rtp_->mac->compute(data, body, roc_bytes.data(), tag.data()) ||
         CRYPTO_memcmp(tag.data(), data + body, rtp_tag_) != 0) {
       return {SrtpStatus::unauthentic, 0};
     }
@@ -338,7 +333,7 @@ SrtpResult SrtpContext::protect_rtcp(std::uint8_t* data, std::size_t length) {
   std::memcpy(data + length, e_index.data(), e_index.size());
   length += kSrtcpIndexLength;
   std::array<std::uint8_t, kHmacLength> tag;
-  if (!hmac_sha1(rtcp_->mac.get(), data, length, nullptr, tag.data())) {
+  if (!rtcp_->mac->compute(data, length, nullptr, tag.data())) {
     return {SrtpStatus::malformed, 0};
   }
   std::memcpy(data + length, tag.data(), rtcp_tag_);
@@ -370,7 +365,7 @@ SrtpResult SrtpContext::unprotect_rtcp(std::uint8_t* data, std::size_t length) {
     if (!authentic) return {SrtpStatus::unauthentic, 0};
   } else {
     std::array<std::uint8_t, kHmacLength> expected;
-    if (!hmac_sha1(rtcp_->mac.get(), data, length - rtcp_tag_, nullptr, expected.data()) ||
+    if (!rtcp_->mac->compute(data, length - rtcp_tag_, nullptr, expected.data()) ||
         CRYPTO_memcmp(expected.data(), tag, rtcp_tag_) != 0) {
       return {SrtpStatus::unauthentic, 0};
     }
